@@ -1,0 +1,629 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* gmail-oauth: the command-line door. One function per subcommand, one exit
+ * path each; the core does the work. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gi18n.h>
+#include <gio/gio.h>
+
+#include "gmo-autocleanups.h"
+#include "gmo-broker.h"
+#include "gmo-cli.h"
+#include "gmo-error.h"
+#include "gmo-json.h"
+#include "gmo-oauth.h"
+#include "gmo-store.h"
+#include "gmo-util.h"
+
+/* An authorized_user file is a few hundred bytes; refuse anything absurd. */
+#define MAX_IMPORT_SIZE (64 * 1024)
+
+typedef int (*CommandFunc) (int argc, char **argv);
+
+typedef struct
+{
+  const char *name;
+  CommandFunc func;
+  const char *args;    /* untranslated synopsis */
+  const char *summary; /* N_() */
+} Command;
+
+/**
+ * gmo_cli_report:
+ * @error: an error
+ *
+ * Prints @error as one line on stderr.
+ *
+ * Returns: the exit status of its class (%GMO_EXIT_USAGE for option errors).
+ */
+int
+gmo_cli_report (const GError *error)
+{
+  g_autofree gchar *line = g_strdup (error->message);
+
+  /* One line, whatever a lower layer put in the message. */
+  g_strdelimit (line, "\r\n", ' ');
+  g_printerr ("gmail-oauth: %s\n", line);
+  if (error->domain == G_OPTION_ERROR)
+    return GMO_EXIT_USAGE;
+  return gmo_error_exit_status (error);
+}
+
+/**
+ * gmo_cli_parse_options:
+ * @context: the subcommand's option context
+ * @argc: (inout): argument count
+ * @argv: (inout): arguments; argv[0] is the subcommand
+ * @min_args: how many positional arguments are required
+ * @max_args: how many are allowed
+ * @error: return location for a %GMO_ERROR_USAGE error
+ *
+ * Returns: %TRUE if the options parsed and the positional count is right.
+ */
+gboolean
+gmo_cli_parse_options (GOptionContext *context, int *argc, char ***argv, int min_args,
+                       int max_args, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &local_error))
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, "%s", local_error->message);
+      return FALSE;
+    }
+  if (*argc - 1 < min_args || *argc - 1 > max_args)
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
+                   _("Wrong number of arguments; see “gmail-oauth %s --help”"), (*argv)[0]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * gmo_cli_read_stdin_secret:
+ * @max_len: the most bytes accepted
+ * @error: return location for an error
+ *
+ * Reads all of standard input (a secret, or a file holding secrets).
+ *
+ * Returns: (transfer full): the bytes as a string, to free with
+ * gmo_secret_free(), or %NULL on failure or if there were more than @max_len.
+ */
+gchar *
+gmo_cli_read_stdin_secret (gsize max_len, GError **error)
+{
+  g_autoptr (GmoSecretString) buffer = g_string_sized_new (4096);
+  char chunk[4096];
+  size_t n;
+
+  while ((n = fread (chunk, 1, sizeof chunk, stdin)) > 0)
+    {
+      g_string_append_len (buffer, chunk, n);
+      gmo_wipe (chunk, n);
+      if (buffer->len > max_len)
+        {
+          g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("The input is too long"));
+          return NULL;
+        }
+    }
+  if (ferror (stdin))
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("Cannot read standard input"));
+      return NULL;
+    }
+  return gmo_secret_dup_len (buffer->str, buffer->len);
+}
+
+static gchar *
+read_import_source (const gchar *path, gsize *out_len, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gchar *contents = NULL;
+  gsize len = 0;
+
+  if (path == NULL || g_str_equal (path, "-"))
+    {
+      contents = gmo_cli_read_stdin_secret (MAX_IMPORT_SIZE, error);
+      if (contents != NULL)
+        *out_len = strlen (contents);
+      return contents;
+    }
+  if (!g_file_get_contents (path, &contents, &len, &local_error))
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, "%s", local_error->message);
+      return NULL;
+    }
+  if (len > MAX_IMPORT_SIZE)
+    {
+      gmo_wipe (contents, len);
+      g_free (contents);
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("%s is too large for a grant file"), path);
+      return NULL;
+    }
+  *out_len = len;
+  return contents;
+}
+
+static int
+cmd_import (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_("ACCOUNT [FILE]"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GmoSecretJson) root = NULL;
+  g_autoptr (GmoGrant) grant = NULL;
+  g_autofree gchar *account = NULL;
+  g_autofree gchar *contents = NULL;
+  const gchar *type, *client_id, *client_secret, *refresh_token;
+  gsize len = 0;
+
+  g_option_context_set_summary (
+      context, _("Stores a grant from Google's “authorized_user” JSON (as written by google-auth "
+                 "and gcloud), read from FILE or standard input. Secrets are never taken from "
+                 "the command line."));
+  if (!gmo_cli_parse_options (context, &argc, &argv, 1, 2, &error))
+    goto out;
+  account = gmo_account_normalize (argv[1], &error);
+  if (account == NULL)
+    goto out;
+  contents = read_import_source (argc > 2 ? argv[2] : NULL, &len, &error);
+  if (contents == NULL)
+    goto out;
+  root = gmo_json_parse (contents, len, GMO_ERROR_USAGE, &error);
+  gmo_wipe (contents, len);
+  if (root == NULL)
+    goto out;
+
+  type = gmo_json_get_string (root, "type");
+  client_id = gmo_json_get_string (root, "client_id");
+  client_secret = gmo_json_get_string (root, "client_secret");
+  refresh_token = gmo_json_get_string (root, "refresh_token");
+  if ((type != NULL && !g_str_equal (type, "authorized_user")) || client_id == NULL
+      || *client_id == '\0' || refresh_token == NULL || *refresh_token == '\0')
+    {
+      g_set_error (&error, GMO_ERROR, GMO_ERROR_USAGE,
+                   _("Not an “authorized_user” grant: it needs type, client_id, client_secret "
+                     "and refresh_token"));
+      goto out;
+    }
+
+  grant = gmo_grant_new (account);
+  grant->client_id = g_strdup (client_id);
+  grant->client_secret = gmo_secret_dup (client_secret);
+  grant->refresh_token = gmo_secret_dup (refresh_token);
+  grant->scopes = g_strdup (gmo_json_get_string (root, "scopes"));
+  grant->granted_at = gmo_now ();
+  if (!gmo_store_save (grant, NULL, &error))
+    goto out;
+  /* Translators: %s is an e-mail address. */
+  g_printerr (_("Stored the grant of %s in the keyring.\n"), account);
+
+out:
+  return error != NULL ? gmo_cli_report (error) : GMO_EXIT_OK;
+}
+
+typedef enum
+{
+  FORMAT_RAW,
+  FORMAT_JSON,
+  FORMAT_XOAUTH2,
+  FORMAT_HEADER,
+} TokenFormat;
+
+static gboolean
+parse_format (const gchar *name, TokenFormat *out_format, GError **error)
+{
+  static const char *const names[] = { "raw", "json", "xoauth2", "header" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (name, names[i]) == 0)
+      {
+        *out_format = (TokenFormat) i;
+        return TRUE;
+      }
+  g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
+               _("Unknown format “%s”; use raw, json, xoauth2 or header"), name);
+  return FALSE;
+}
+
+/* Writes @text and checks that it reached its reader (a closed pipe is a failure). */
+static gboolean
+write_stdout (const gchar *text, GError **error)
+{
+  if (fputs (text, stdout) == EOF || fflush (stdout) != 0)
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("Cannot write to standard output"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static GmoSecret *
+format_token (const GmoGrant *grant, TokenFormat format)
+{
+  switch (format)
+    {
+    case FORMAT_RAW:
+      return g_strdup_printf ("%s\n", grant->access_token);
+    case FORMAT_HEADER:
+      return g_strdup_printf ("Authorization: Bearer %s\n", grant->access_token);
+    case FORMAT_XOAUTH2:
+      {
+        g_autoptr (GmoSecret) sasl = gmo_xoauth2_encode (grant->account, grant->access_token);
+
+        return g_strdup_printf ("%s\n", sasl);
+      }
+    case FORMAT_JSON:
+      {
+        g_autoptr (GmoSecretJson) root = json_object_new_object ();
+        g_autoptr (GmoSecret) text = NULL;
+        g_autofree gchar *expires = gmo_format_rfc3339 (grant->expires_at);
+
+        json_object_object_add (root, "access_token", json_object_new_string (grant->access_token));
+        json_object_object_add (root, "expires_at", json_object_new_string (expires));
+        json_object_object_add (root, "expires_in",
+                                json_object_new_int64 (MAX (grant->expires_at - gmo_now (), 0)));
+        text = gmo_json_to_secret (root);
+        return g_strdup_printf ("%s\n", text);
+      }
+    }
+  g_return_val_if_reached (NULL);
+}
+
+static int
+cmd_token (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_("ACCOUNT"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GmoGrant) grant = NULL;
+  g_autoptr (GmoSecret) text = NULL;
+  g_autofree gchar *format_name = NULL;
+  gint min_valid = (gint) gmo_broker_min_valid_default ();
+  TokenFormat format = FORMAT_RAW;
+  const GOptionEntry entries[] = {
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
+      N_("Output: raw (the token), json, xoauth2 (SASL string) or header"), N_("FORMAT") },
+    { "min-valid", 0, 0, G_OPTION_ARG_INT, &min_valid,
+      N_("Refresh when fewer seconds of life remain (default 300)"), N_("SECONDS") },
+    { NULL },
+  };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (
+      context, _("Prints a valid access token for ACCOUNT: the cached one while it has more "
+                 "than --min-valid seconds left, else a fresh one."));
+  if (!gmo_cli_parse_options (context, &argc, &argv, 1, 1, &error))
+    goto out;
+  if (format_name != NULL && !parse_format (format_name, &format, &error))
+    goto out;
+  if (min_valid < 0 || min_valid > 3000)
+    {
+      g_set_error (&error, GMO_ERROR, GMO_ERROR_USAGE,
+                   _("--min-valid must be from 0 to 3000 seconds"));
+      goto out;
+    }
+  grant = gmo_broker_get_token (argv[1], GMO_BROKER_FLAGS_NONE, min_valid, NULL, &error);
+  if (grant == NULL)
+    goto out;
+  text = format_token (grant, format);
+  write_stdout (text, &error);
+
+out:
+  return error != NULL ? gmo_cli_report (error) : GMO_EXIT_OK;
+}
+
+static int
+cmd_refresh (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_("ACCOUNT"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GmoGrant) grant = NULL;
+  g_autoptr (GmoSecretJson) root = NULL;
+  g_autoptr (GmoSecret) text = NULL;
+  g_autofree gchar *expires = NULL;
+
+  g_option_context_set_summary (
+      context, _("Refreshes the access token of ACCOUNT now, stores it, and prints "
+                 "{\"access_token\", \"expires_at\", \"expires_in\", \"scope\", \"status\"} "
+                 "as JSON."));
+  if (!gmo_cli_parse_options (context, &argc, &argv, 1, 1, &error))
+    goto out;
+  grant = gmo_broker_get_token (argv[1], GMO_BROKER_FORCE_REFRESH, 0, NULL, &error);
+  if (grant == NULL)
+    goto out;
+
+  root = json_object_new_object ();
+  expires = gmo_format_rfc3339 (grant->expires_at);
+  json_object_object_add (root, "access_token", json_object_new_string (grant->access_token));
+  json_object_object_add (root, "expires_at", json_object_new_string (expires));
+  json_object_object_add (root, "expires_in",
+                          json_object_new_int64 (MAX (grant->expires_at - gmo_now (), 0)));
+  if (grant->scopes != NULL)
+    json_object_object_add (root, "scope", json_object_new_string (grant->scopes));
+  json_object_object_add (root, "token_type", json_object_new_string ("Bearer"));
+  json_object_object_add (root, "status", json_object_new_string ("success"));
+  text = gmo_json_to_secret (root);
+  if (write_stdout (text, &error))
+    write_stdout ("\n", &error);
+
+out:
+  return error != NULL ? gmo_cli_report (error) : GMO_EXIT_OK;
+}
+
+/* The state of a grant's cached token, as list and status show it. */
+static const gchar *
+grant_state (const GmoGrant *grant, gint64 now)
+{
+  if (grant->access_token == NULL)
+    return "no-token";
+  if (gmo_broker_token_is_fresh (grant, gmo_broker_min_valid_default (), now))
+    return "valid";
+  return "expired";
+}
+
+static json_object *
+grant_to_public_json (const GmoGrant *grant, gint64 now)
+{
+  json_object *object = json_object_new_object ();
+
+  json_object_object_add (object, "account", json_object_new_string (grant->account));
+  json_object_object_add (object, "state", json_object_new_string (grant_state (grant, now)));
+  json_object_object_add (object, "client_id", json_object_new_string (grant->client_id));
+  if (grant->access_token != NULL)
+    {
+      g_autofree gchar *expires = gmo_format_rfc3339 (grant->expires_at);
+
+      json_object_object_add (object, "expires_at", json_object_new_string (expires));
+    }
+  if (grant->scopes != NULL)
+    json_object_object_add (object, "scopes", json_object_new_string (grant->scopes));
+  if (grant->granted_at > 0)
+    {
+      g_autofree gchar *granted = gmo_format_rfc3339 (grant->granted_at);
+
+      json_object_object_add (object, "granted_at", json_object_new_string (granted));
+    }
+  return object;
+}
+
+static int
+cmd_list (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) grants = NULL;
+  gboolean as_json = FALSE;
+  gint64 now = gmo_now ();
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print a JSON array"), NULL },
+    { NULL },
+  };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _("Lists the stored accounts and the state of their "
+                                           "cached token (valid, expired, no-token)."));
+  if (!gmo_cli_parse_options (context, &argc, &argv, 0, 0, &error))
+    goto out;
+  grants = gmo_store_list (NULL, &error);
+  if (grants == NULL)
+    goto out;
+
+  if (as_json)
+    {
+      g_autoptr (json_object) array = json_object_new_array ();
+      g_autofree gchar *text = NULL;
+
+      for (guint i = 0; i < grants->len; i++)
+        json_object_array_add (array, grant_to_public_json (g_ptr_array_index (grants, i), now));
+      text = gmo_json_to_string (array);
+      if (write_stdout (text, &error))
+        write_stdout ("\n", &error);
+      goto out;
+    }
+  for (guint i = 0; i < grants->len && error == NULL; i++)
+    {
+      const GmoGrant *grant = g_ptr_array_index (grants, i);
+      g_autofree gchar *line = g_strdup_printf ("%s\t%s\n", grant->account, grant_state (grant, now));
+
+      write_stdout (line, &error);
+    }
+
+out:
+  return error != NULL ? gmo_cli_report (error) : GMO_EXIT_OK;
+}
+
+static int
+cmd_status (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_("ACCOUNT"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GmoGrant) grant = NULL;
+  g_autoptr (json_object) object = NULL;
+  g_autofree gchar *account = NULL;
+  g_autofree gchar *text = NULL;
+  gboolean as_json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print a JSON object"), NULL },
+    { NULL },
+  };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _("Shows what is stored for ACCOUNT, without secrets."));
+  if (!gmo_cli_parse_options (context, &argc, &argv, 1, 1, &error))
+    goto out;
+  account = gmo_account_normalize (argv[1], &error);
+  if (account == NULL)
+    goto out;
+  grant = gmo_store_lookup (account, NULL, &error);
+  if (grant == NULL)
+    {
+      if (error == NULL)
+        g_set_error (&error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT, _("No account %s"), account);
+      goto out;
+    }
+  object = grant_to_public_json (grant, gmo_now ());
+  if (as_json)
+    text = g_strdup_printf ("%s\n", json_object_to_json_string_ext (object, JSON_C_TO_STRING_PLAIN
+                                                                     | JSON_C_TO_STRING_NOSLASHESCAPE));
+  else
+    {
+      GString *out = g_string_new (NULL);
+
+      json_object_object_foreach (object, key, value)
+      {
+        g_string_append_printf (out, "%-11s %s\n", key, json_object_get_string (value));
+      }
+      text = g_string_free (out, FALSE);
+    }
+  write_stdout (text, &error);
+
+out:
+  return error != NULL ? gmo_cli_report (error) : GMO_EXIT_OK;
+}
+
+static int
+cmd_remove (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (_("ACCOUNT"));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GmoGrant) grant = NULL;
+  g_autofree gchar *account = NULL;
+  gboolean revoke = FALSE, force = FALSE, removed = FALSE;
+  const GOptionEntry entries[] = {
+    { "revoke", 0, 0, G_OPTION_ARG_NONE, &revoke,
+      N_("Revoke the grant at Google first; keep the record if that fails"), NULL },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+      N_("With --revoke: delete the record even if revocation fails"), NULL },
+    { NULL },
+  };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _("Deletes the keyring record of ACCOUNT."));
+  if (!gmo_cli_parse_options (context, &argc, &argv, 1, 1, &error))
+    goto out;
+  account = gmo_account_normalize (argv[1], &error);
+  if (account == NULL)
+    goto out;
+
+  if (revoke)
+    {
+      g_autoptr (GError) revoke_error = NULL;
+
+      grant = gmo_store_lookup (account, NULL, &error);
+      if (grant == NULL)
+        {
+          if (error == NULL)
+            g_set_error (&error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT, _("No account %s"), account);
+          goto out;
+        }
+      if (!gmo_oauth_revoke (grant->refresh_token, NULL, NULL, &revoke_error))
+        {
+          if (!force)
+            {
+              g_set_error (&error, revoke_error->domain, revoke_error->code,
+                           _("%s: revocation failed, the record is kept (use --force to delete "
+                             "it anyway): %s"),
+                           account, revoke_error->message);
+              goto out;
+            }
+          g_printerr (_("gmail-oauth: %s: revocation failed, deleting anyway: %s\n"), account,
+                      revoke_error->message);
+        }
+    }
+
+  if (!gmo_store_remove (account, &removed, NULL, &error))
+    goto out;
+  if (!removed)
+    g_set_error (&error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT, _("No account %s"), account);
+
+out:
+  return error != NULL ? gmo_cli_report (error) : GMO_EXIT_OK;
+}
+
+static const Command commands[] = {
+  { "token", cmd_token, "ACCOUNT [--format=raw|json|xoauth2|header]",
+    N_("Print a valid access token (refreshed only when needed)") },
+  { "refresh", cmd_refresh, "ACCOUNT", N_("Refresh the access token now; print JSON") },
+  { "import", cmd_import, "ACCOUNT [FILE]",
+    N_("Store a grant from an “authorized_user” JSON file or stdin") },
+  { "login", gmo_cli_login, "ACCOUNT [--client-secrets FILE | --client-id ID]",
+    N_("Authorize in a browser and store the grant") },
+  { "list", cmd_list, "[--json]", N_("List the stored accounts") },
+  { "status", cmd_status, "ACCOUNT [--json]", N_("Show what is stored for an account") },
+  { "remove", cmd_remove, "ACCOUNT [--revoke [--force]]", N_("Delete an account's record") },
+  { "doctor", gmo_cli_doctor, "[ACCOUNT]", N_("Check the keyring, the grant and the clock") },
+  { "mcp", gmo_cli_mcp, "", N_("Run the MCP server on stdin and stdout") },
+};
+
+static void
+print_usage (FILE *stream)
+{
+  fprintf (stream, "%s\n", _("Usage: gmail-oauth COMMAND [OPTION…] [ARGUMENT…]"));
+  fprintf (stream, "\n%s\n\n", _("Keeps Google OAuth 2.0 grants in the keyring and prints fresh "
+                                 "access tokens for Gmail."));
+  fprintf (stream, "%s\n", _("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (stream, "  %-8s %-45s %s\n", commands[i].name, commands[i].args,
+             _(commands[i].summary));
+  fprintf (stream, "\n%s\n", _("“gmail-oauth COMMAND --help” describes a command."));
+  fprintf (stream, "\n%s\n", _("Exit status:"));
+  fprintf (stream, "  %d  %s\n", GMO_EXIT_OK, _("success"));
+  fprintf (stream, "  %d  %s\n", GMO_EXIT_FAILURE, _("internal error (a bug: please report it)"));
+  fprintf (stream, "  %d  %s\n", GMO_EXIT_USAGE, _("usage: bad arguments or input"));
+  fprintf (stream, "  %d  %s\n", GMO_EXIT_NO_ACCOUNT, _("no-account: nothing stored for it"));
+  fprintf (stream, "  %d  %s\n", GMO_EXIT_REAUTHORIZE,
+           _("reauthorize: the grant was revoked or expired; log in again"));
+  fprintf (stream, "  %d  %s\n", GMO_EXIT_BAD_CLIENT,
+           _("bad-client: the OAuth client id or secret is wrong"));
+  fprintf (stream, "  %d  %s\n", GMO_EXIT_TRANSIENT,
+           _("transient: network, timeout or server trouble; retry later"));
+  fprintf (stream, "  %d  %s\n", GMO_EXIT_BAD_RESPONSE,
+           _("bad-response: the token endpoint answered something invalid"));
+  fprintf (stream, "  %d  %s\n", GMO_EXIT_KEYRING,
+           _("keyring: the Secret Service is missing or locked"));
+  fprintf (stream, "\n%s\n", _("Environment: GMAIL_OAUTH_TOKEN_URL, GMAIL_OAUTH_AUTH_URL, "
+                               "GMAIL_OAUTH_REVOKE_URL override Google's endpoints; "
+                               "GMAIL_OAUTH_MIN_VALID sets the freshness margin."));
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *name;
+
+  gmo_program_init (argc > 1 && g_str_equal (argv[1], "mcp"));
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return GMO_EXIT_USAGE;
+    }
+  name = argv[1];
+  if (g_str_equal (name, "--help") || g_str_equal (name, "-h") || g_str_equal (name, "help"))
+    {
+      print_usage (stdout);
+      return GMO_EXIT_OK;
+    }
+  if (g_str_equal (name, "--version") || g_str_equal (name, "-V"))
+    {
+      printf ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+      return GMO_EXIT_OK;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (name, commands[i].name))
+      {
+        g_set_prgname (commands[i].name);
+        return commands[i].func (argc - 1, argv + 1);
+      }
+
+  {
+    g_autofree gchar *shown = g_strescape (name, NULL);
+
+    g_printerr (_("gmail-oauth: unknown command “%s”; see “gmail-oauth --help”\n"), shown);
+  }
+  return GMO_EXIT_USAGE;
+}

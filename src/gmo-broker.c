@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "gmo-broker.h"
+#include "gmo-error.h"
+#include "gmo-oauth.h"
+#include "gmo-util.h"
+
+/* How long a caller waits for another process's refresh of the same account
+ * before giving up; longer than one refresh may take (see gmo-oauth.c). */
+#define LOCK_WAIT_SECONDS 60
+
+/**
+ * gmo_broker_min_valid_default:
+ *
+ * Returns: the freshness margin in seconds: GMAIL_OAUTH_MIN_VALID when it is a
+ * number from 0 to 3000, else %GMO_BROKER_DEFAULT_MIN_VALID.
+ */
+gint64
+gmo_broker_min_valid_default (void)
+{
+  const gchar *env = g_getenv ("GMAIL_OAUTH_MIN_VALID");
+  guint64 value;
+
+  if (env != NULL && g_ascii_string_to_unsigned (env, 10, 0, 3000, &value, NULL))
+    return (gint64) value;
+  return GMO_BROKER_DEFAULT_MIN_VALID;
+}
+
+/**
+ * gmo_broker_token_is_fresh:
+ * @grant: a grant
+ * @min_valid: the margin in seconds
+ * @now: the current time, unix seconds
+ *
+ * Returns: whether @grant has a cached access token with more than @min_valid
+ * seconds of life left.
+ */
+gboolean
+gmo_broker_token_is_fresh (const GmoGrant *grant, gint64 min_valid, gint64 now)
+{
+  return grant->access_token != NULL && grant->expires_at - now > min_valid;
+}
+
+/* The per-account lock shared by every process of the user: an flock()ed file
+ * whose name is a hash of the account (an address may hold any character). */
+static int
+account_lock (const gchar *account, GCancellable *cancellable, GError **error)
+{
+  g_autofree gchar *dir = NULL;
+  g_autofree gchar *hash = NULL;
+  g_autofree gchar *path = NULL;
+  gint64 deadline;
+  int fd;
+
+  dir = gmo_runtime_dir (error);
+  if (dir == NULL)
+    return -1;
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, account, -1);
+  path = g_strdup_printf ("%s/%s.lock", dir, hash);
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING, _("Cannot open the lock file %s: %s"),
+                   path, g_strerror (saved));
+      return -1;
+    }
+
+  /* Poll rather than block, so that cancellation and a deadline apply. */
+  deadline = g_get_monotonic_time () + LOCK_WAIT_SECONDS * G_USEC_PER_SEC;
+  while (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      if (errno != EWOULDBLOCK && errno != EINTR)
+        {
+          int saved = errno;
+
+          g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING, _("Cannot lock %s: %s"), path,
+                       g_strerror (saved));
+          close (fd);
+          return -1;
+        }
+      if (g_cancellable_is_cancelled (cancellable) || g_get_monotonic_time () > deadline)
+        {
+          g_set_error (error, GMO_ERROR, GMO_ERROR_TRANSIENT,
+                       _("Another process has been refreshing the token of %s for too long"),
+                       account);
+          close (fd);
+          return -1;
+        }
+      g_usleep (10 * 1000);
+    }
+  return fd;
+}
+
+static void
+account_unlock (int fd)
+{
+  /* Closing the descriptor releases the flock(). */
+  close (fd);
+}
+
+static GmoGrant *
+lookup_existing (const gchar *account, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  GmoGrant *grant = gmo_store_lookup (account, cancellable, &local_error);
+
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else if (grant == NULL)
+    g_set_error (error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT,
+                 _("No account %s; add it with “gmail-oauth login %s” or “gmail-oauth import "
+                   "%s”"),
+                 account, account, account);
+  return grant;
+}
+
+/* Refreshes @grant in place and stores it in one write. The caller holds the lock. */
+static gboolean
+refresh_and_store (GmoGrant *grant, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GmoTokenResponse) response = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  response = gmo_oauth_refresh (grant->client_id, grant->client_secret, grant->refresh_token,
+                                NULL, cancellable, &local_error);
+  if (response == NULL)
+    {
+      /* Name the account: the oauth module's message names only the cause. */
+      if (g_error_matches (local_error, GMO_ERROR, GMO_ERROR_REAUTHORIZE))
+        /* Translators: the first %s is an e-mail address, the second the cause. */
+        g_set_error (error, GMO_ERROR, GMO_ERROR_REAUTHORIZE,
+                     _("%s: %s Log in again with “gmail-oauth login %s”."), grant->account,
+                     local_error->message, grant->account);
+      else
+        g_set_error (error, local_error->domain, local_error->code, "%s: %s", grant->account,
+                     local_error->message);
+      return FALSE;
+    }
+
+  gmo_secret_free (grant->access_token);
+  grant->access_token = g_steal_pointer (&response->access_token);
+  grant->expires_at = response->expires_at;
+  /* Rotation: a new refresh token replaces the old one in the same write. */
+  if (response->refresh_token != NULL)
+    {
+      gmo_secret_free (grant->refresh_token);
+      grant->refresh_token = g_steal_pointer (&response->refresh_token);
+    }
+  if (response->scope != NULL)
+    {
+      g_free (grant->scopes);
+      grant->scopes = g_steal_pointer (&response->scope);
+    }
+  return gmo_store_save (grant, cancellable, error);
+}
+
+/**
+ * gmo_broker_get_token:
+ * @account: an account (normalised here)
+ * @flags: %GMO_BROKER_FORCE_REFRESH to refresh even a fresh token
+ * @min_valid: the freshness margin in seconds
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * "A valid access token for @account": the cached one while more than
+ * @min_valid seconds remain, else a refreshed one. Refreshing takes the
+ * account's lock and reads the record again first, so that N callers at once
+ * cause one token request, and a forced refresh always uses the newest
+ * refresh token.
+ *
+ * Returns: (transfer full): the grant with a valid access token, or %NULL.
+ */
+GmoGrant *
+gmo_broker_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
+                      GCancellable *cancellable, GError **error)
+{
+  g_autofree gchar *normalized = NULL;
+  g_autoptr (GmoGrant) grant = NULL;
+  gint64 started = gmo_now ();
+  gboolean ok;
+  int fd;
+
+  normalized = gmo_account_normalize (account, error);
+  if (normalized == NULL)
+    return NULL;
+
+  if (!(flags & GMO_BROKER_FORCE_REFRESH))
+    {
+      grant = lookup_existing (normalized, cancellable, error);
+      if (grant == NULL)
+        return NULL;
+      if (gmo_broker_token_is_fresh (grant, min_valid, started))
+        return g_steal_pointer (&grant);
+      g_clear_pointer (&grant, gmo_grant_free);
+    }
+
+  fd = account_lock (normalized, cancellable, error);
+  if (fd < 0)
+    return NULL;
+
+  grant = lookup_existing (normalized, cancellable, error);
+  if (grant == NULL)
+    {
+      account_unlock (fd);
+      return NULL;
+    }
+  /* Someone refreshed while we waited. A forced refresh always asks again,
+   * with the refresh token read under the lock. */
+  if (!(flags & GMO_BROKER_FORCE_REFRESH) && gmo_broker_token_is_fresh (grant, min_valid, gmo_now ()))
+    {
+      account_unlock (fd);
+      return g_steal_pointer (&grant);
+    }
+
+  g_debug ("Refreshing the access token of %s", normalized);
+  ok = refresh_and_store (grant, cancellable, error);
+  account_unlock (fd);
+  return ok ? g_steal_pointer (&grant) : NULL;
+}
+
+/**
+ * gmo_broker_forget_access_token:
+ * @account: an account
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Drops the cached access token (a server refused it) and keeps the grant, so
+ * that the next request refreshes. A missing account is not an error.
+ *
+ * Returns: %TRUE on success.
+ */
+gboolean
+gmo_broker_forget_access_token (const gchar *account, GCancellable *cancellable, GError **error)
+{
+  g_autofree gchar *normalized = NULL;
+  g_autoptr (GmoGrant) grant = NULL;
+  g_autoptr (GError) local_error = NULL;
+  gboolean ok;
+  int fd;
+
+  normalized = gmo_account_normalize (account, error);
+  if (normalized == NULL)
+    return FALSE;
+  fd = account_lock (normalized, cancellable, error);
+  if (fd < 0)
+    return FALSE;
+  grant = gmo_store_lookup (normalized, cancellable, &local_error);
+  if (grant == NULL || grant->access_token == NULL)
+    {
+      account_unlock (fd);
+      if (local_error == NULL)
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  gmo_grant_forget_access_token (grant);
+  ok = gmo_store_save (grant, cancellable, error);
+  account_unlock (fd);
+  return ok;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gmo-store.h"
+
+G_BEGIN_DECLS
+
+/* Default margin: a cached token is served while more than this many seconds
+ * of life remain. GMAIL_OAUTH_MIN_VALID overrides it. */
+#define GMO_BROKER_DEFAULT_MIN_VALID 300
+
+typedef enum
+{
+  GMO_BROKER_FLAGS_NONE = 0,
+  GMO_BROKER_FORCE_REFRESH = 1 << 0, /* refresh even if the cached token is fresh */
+} GmoBrokerFlags;
+
+gint64 gmo_broker_min_valid_default (void);
+gboolean gmo_broker_token_is_fresh (const GmoGrant *grant, gint64 min_valid, gint64 now);
+GmoGrant *gmo_broker_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
+                                GCancellable *cancellable, GError **error);
+gboolean gmo_broker_forget_access_token (const gchar *account, GCancellable *cancellable,
+                                         GError **error);
+
+G_END_DECLS

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+#include <json-c/json.h>
+
+#include "gmo-error.h"
+#include "gmo-secret.h"
+
+G_BEGIN_DECLS
+
+#define GMO_JSON_MAX_DEPTH 32
+
+json_object *gmo_json_parse (const gchar *data, gsize len, GmoError code, GError **error);
+const gchar *gmo_json_get_string (json_object *object, const gchar *key);
+gboolean gmo_json_get_int64 (json_object *object, const gchar *key, gint64 *out_value);
+gchar *gmo_json_to_string (json_object *object);
+GmoSecret *gmo_json_to_secret (json_object *object);
+void gmo_json_wipe_put (json_object *object);
+
+typedef json_object GmoSecretJson;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GmoSecretJson, gmo_json_wipe_put)
+
+G_END_DECLS

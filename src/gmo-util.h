@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "gmo-secret.h"
+
+G_BEGIN_DECLS
+
+void gmo_program_init (gboolean stdout_is_protocol);
+gint64 gmo_now (void);
+gchar *gmo_format_rfc3339 (gint64 unix_seconds);
+GmoSecret *gmo_xoauth2_encode (const gchar *account, const gchar *access_token);
+gchar *gmo_runtime_dir (GError **error);
+
+G_END_DECLS

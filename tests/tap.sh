@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# A small TAP library for the shell tests; source it, call ok/is/..., end with done_testing.
+# Tests run under tests/with-session, which provides the session and the stand-in.
+set -u
+tap_n=0
+tap_failed=0
+ok() { # ok CONDITION-STATUS DESCRIPTION
+  tap_n=$((tap_n + 1))
+  if [ "$1" -eq 0 ]; then echo "ok $tap_n - $2"; else echo "not ok $tap_n - $2"; tap_failed=$((tap_failed + 1)); fi
+}
+is() { # is GOT EXPECTED DESCRIPTION
+  if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got:      '$1'"; echo "#   expected: '$2'"; fi
+}
+like() { # like GOT REGEX DESCRIPTION
+  if printf '%s' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else ok 1 "$3"; echo "#   got: '$1'"; echo "#   not matching: '$2'"; fi
+}
+unlike() { # unlike GOT REGEX DESCRIPTION
+  if printf '%s' "$1" | grep -Eq -- "$2"; then ok 1 "$3"; echo "#   got: '$1'"; echo "#   matching: '$2'"; else ok 0 "$3"; fi
+}
+diag() { echo "# $*"; }
+done_testing() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; exit $?; }
+# The stand-in's control API (see tests/fake-google.py).
+ctl() { "$top_srcdir/tests/fake-google-ctl" "$@"; }
+json_get() { # json_get JSON KEY... -> value (python3 reads it; keys walk objects)
+  "${PYTHON3:-python3}" -c 'import json,sys
+v=json.loads(sys.argv[1])
+for k in sys.argv[2:]: v=v[int(k)] if isinstance(v,list) else v[k]
+print(v if not isinstance(v,(dict,list,bool)) else json.dumps(v))' "$@"
+}
+# Registers a client and a grant at the stand-in and imports it for ACCOUNT.
+# Usage: setup_account ACCOUNT [CLIENT_ID]; prints the refresh token.
+setup_account() {
+  local account=$1 client=${2:-client-1.apps.googleusercontent.com} rt
+  ctl POST /control/client "{\"client_id\":\"$client\",\"client_secret\":\"secret-of-$client\"}" >/dev/null
+  rt=$(json_get "$(ctl POST /control/grant "{\"client_id\":\"$client\"}")" refresh_token)
+  printf '{"type":"authorized_user","client_id":"%s","client_secret":"secret-of-%s","refresh_token":"%s"}' \
+    "$client" "$client" "$rt" | gmail-oauth import "$account" 2>/dev/null
+  echo "$rt"
+}
