@@ -300,10 +300,10 @@ cmd_token (int argc, char **argv)
     goto out;
   if (format_name != NULL && !parse_format (format_name, &format, &error))
     goto out;
-  if (min_valid < 0 || min_valid > 3000)
+  if (min_valid < 0 || min_valid > GMO_BROKER_MAX_MIN_VALID)
     {
-      g_set_error (&error, GMO_ERROR, GMO_ERROR_USAGE,
-                   _("--min-valid must be from 0 to 3000 seconds"));
+      g_set_error (&error, GMO_ERROR, GMO_ERROR_USAGE, _("--min-valid must be from 0 to %d seconds"),
+                   GMO_BROKER_MAX_MIN_VALID);
       goto out;
     }
   grant = gmo_broker_get_token (argv[1], GMO_BROKER_FLAGS_NONE, min_valid, NULL, &error);
@@ -365,8 +365,16 @@ grant_state (const GmoGrant *grant, gint64 now)
   return "expired";
 }
 
-static json_object *
-grant_to_public_json (const GmoGrant *grant, gint64 now)
+/**
+ * gmo_cli_grant_to_json:
+ * @grant: a grant
+ * @now: the current time
+ *
+ * Returns: (transfer full): what list, status and the MCP server show of
+ * @grant: account, state, client id, expiry, scopes; never a secret.
+ */
+json_object *
+gmo_cli_grant_to_json (const GmoGrant *grant, gint64 now)
 {
   json_object *object = json_object_new_object ();
 
@@ -418,7 +426,7 @@ cmd_list (int argc, char **argv)
       g_autofree gchar *text = NULL;
 
       for (guint i = 0; i < grants->len; i++)
-        json_object_array_add (array, grant_to_public_json (g_ptr_array_index (grants, i), now));
+        json_object_array_add (array, gmo_cli_grant_to_json (g_ptr_array_index (grants, i), now));
       text = gmo_json_to_string (array);
       if (write_stdout (text, &error))
         write_stdout ("\n", &error);
@@ -465,7 +473,7 @@ cmd_status (int argc, char **argv)
         g_set_error (&error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT, _("No account %s"), account);
       goto out;
     }
-  object = grant_to_public_json (grant, gmo_now ());
+  object = gmo_cli_grant_to_json (grant, gmo_now ());
   if (as_json)
     text = g_strdup_printf ("%s\n", json_object_to_json_string_ext (object, JSON_C_TO_STRING_PLAIN
                                                                      | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -560,8 +568,10 @@ static const Command commands[] = {
 };
 
 static void
-print_usage (FILE *stream)
+print_usage (void)
 {
+  FILE *stream = stdout;
+
   fprintf (stream, "%s\n", _("Usage: gmail-oauth COMMAND [OPTION…] [ARGUMENT…]"));
   fprintf (stream, "\n%s\n\n", _("Keeps Google OAuth 2.0 grants in the keyring and prints fresh "
                                  "access tokens for Gmail."));
@@ -595,17 +605,17 @@ main (int argc, char **argv)
 {
   const char *name;
 
-  gmo_program_init (argc > 1 && g_str_equal (argv[1], "mcp"));
+  gmo_program_init ();
 
   if (argc < 2)
     {
-      print_usage (stderr);
+      g_printerr ("gmail-oauth: %s\n", _("no command given; see “gmail-oauth --help”"));
       return GMO_EXIT_USAGE;
     }
   name = argv[1];
   if (g_str_equal (name, "--help") || g_str_equal (name, "-h") || g_str_equal (name, "help"))
     {
-      print_usage (stdout);
+      print_usage ();
       return GMO_EXIT_OK;
     }
   if (g_str_equal (name, "--version") || g_str_equal (name, "-V"))

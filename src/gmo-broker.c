@@ -22,7 +22,7 @@
  * gmo_broker_min_valid_default:
  *
  * Returns: the freshness margin in seconds: GMAIL_OAUTH_MIN_VALID when it is a
- * number from 0 to 3000, else %GMO_BROKER_DEFAULT_MIN_VALID.
+ * number from 0 to %GMO_BROKER_MAX_MIN_VALID, else %GMO_BROKER_DEFAULT_MIN_VALID.
  */
 gint64
 gmo_broker_min_valid_default (void)
@@ -30,7 +30,7 @@ gmo_broker_min_valid_default (void)
   const gchar *env = g_getenv ("GMAIL_OAUTH_MIN_VALID");
   guint64 value;
 
-  if (env != NULL && g_ascii_string_to_unsigned (env, 10, 0, 3000, &value, NULL))
+  if (env != NULL && g_ascii_string_to_unsigned (env, 10, 0, GMO_BROKER_MAX_MIN_VALID, &value, NULL))
     return (gint64) value;
   return GMO_BROKER_DEFAULT_MIN_VALID;
 }
@@ -127,7 +127,8 @@ lookup_existing (const gchar *account, GCancellable *cancellable, GError **error
 
 /* Refreshes @grant in place and stores it in one write. The caller holds the lock. */
 static gboolean
-refresh_and_store (GmoGrant *grant, GCancellable *cancellable, GError **error)
+refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GCancellable *cancellable,
+                   GError **error)
 {
   g_autoptr (GmoTokenResponse) response = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -148,6 +149,8 @@ refresh_and_store (GmoGrant *grant, GCancellable *cancellable, GError **error)
       return FALSE;
     }
 
+  if (out_server_date != NULL)
+    *out_server_date = response->server_date;
   gmo_secret_free (grant->access_token);
   grant->access_token = g_steal_pointer (&response->access_token);
   grant->expires_at = response->expires_at;
@@ -184,6 +187,27 @@ refresh_and_store (GmoGrant *grant, GCancellable *cancellable, GError **error)
 GmoGrant *
 gmo_broker_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
                       GCancellable *cancellable, GError **error)
+{
+  return gmo_broker_get_token_full (account, flags, min_valid, NULL, cancellable, error);
+}
+
+/**
+ * gmo_broker_get_token_full:
+ * @account: an account (normalised here)
+ * @flags: %GMO_BROKER_FORCE_REFRESH to refresh even a fresh token
+ * @min_valid: the freshness margin in seconds
+ * @out_server_date: (out) (optional): the token endpoint's Date (unix seconds)
+ *   if a refresh happened and the answer had one, else left alone
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * gmo_broker_get_token(), also telling the server's clock (for `doctor`).
+ *
+ * Returns: (transfer full): the grant with a valid access token, or %NULL.
+ */
+GmoGrant *
+gmo_broker_get_token_full (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
+                           gint64 *out_server_date, GCancellable *cancellable, GError **error)
 {
   g_autofree gchar *normalized = NULL;
   g_autoptr (GmoGrant) grant = NULL;
@@ -224,7 +248,7 @@ gmo_broker_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_val
     }
 
   g_debug ("Refreshing the access token of %s", normalized);
-  ok = refresh_and_store (grant, cancellable, error);
+  ok = refresh_and_store (grant, out_server_date, cancellable, error);
   account_unlock (fd);
   return ok ? g_steal_pointer (&grant) : NULL;
 }

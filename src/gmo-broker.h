@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 /* Default margin: a cached token is served while more than this many seconds
  * of life remain. GMAIL_OAUTH_MIN_VALID overrides it. */
 #define GMO_BROKER_DEFAULT_MIN_VALID 300
+#define GMO_BROKER_MAX_MIN_VALID 86400
 
 typedef enum
 {
@@ -21,6 +22,9 @@ gint64 gmo_broker_min_valid_default (void);
 gboolean gmo_broker_token_is_fresh (const GmoGrant *grant, gint64 min_valid, gint64 now);
 GmoGrant *gmo_broker_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
                                 GCancellable *cancellable, GError **error);
+GmoGrant *gmo_broker_get_token_full (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
+                                     gint64 *out_server_date, GCancellable *cancellable,
+                                     GError **error);
 gboolean gmo_broker_forget_access_token (const gchar *account, GCancellable *cancellable,
                                          GError **error);
 

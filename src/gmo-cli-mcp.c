@@ -1,15 +1,401 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* STUB: `gmail-oauth mcp` is being written. */
+/* `gmail-oauth mcp`: the MCP server on stdin and stdout. Its tools, and the
+ * loop that reads lines and writes responses; the protocol is gmo-mcp.c. */
 #include "config.h"
 
-#include <glib/gi18n.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+
+#include "gmo-broker.h"
 #include "gmo-cli.h"
 #include "gmo-error.h"
+#include "gmo-mcp.h"
+#include "gmo-oauth.h"
+#include "gmo-store.h"
+#include "gmo-util.h"
+
+/* What the model reads: tool names, descriptions, schemas and instructions
+ * are protocol text, kept in English and never translated, so that they stay
+ * identical to the reference tool's and the same for every user. */
+static const gchar instructions[] =
+    "These tools hand out short-lived Google OAuth 2.0 access tokens for Gmail (the Gmail API, "
+    "IMAP and SMTP with XOAUTH2): gmail_get_access_token and gmail_list_accounts use grants kept "
+    "in the user's keyring, so no refresh token or client secret ever passes through the "
+    "conversation. gmail_refresh_token is the drop-in replacement for the older tool of the same "
+    "name, which takes the refresh token and client credentials as arguments; prefer "
+    "gmail_get_access_token whenever an account is stored.";
+
+/* Exactly the reference's registration (../shared/reference/gmail_refresh_token.md). */
+static const gchar refresh_schema[] =
+    "{\"type\": \"object\","
+    " \"properties\": {"
+    "  \"google_access_token\": {\"type\": \"string\","
+    " \"description\": \"Google OAuth2 access token (optional if expired)\"},"
+    "  \"google_refresh_token\": {\"type\": \"string\","
+    " \"description\": \"Google OAuth2 refresh token\"},"
+    "  \"google_client_id\": {\"type\": \"string\","
+    " \"description\": \"Google OAuth2 client ID for token refresh\"},"
+    "  \"google_client_secret\": {\"type\": \"string\","
+    " \"description\": \"Google OAuth2 client secret for token refresh\"}},"
+    " \"required\": [\"google_refresh_token\", \"google_client_id\", \"google_client_secret\"]}";
+
+static const gchar get_token_schema[] =
+    "{\"type\": \"object\","
+    " \"properties\": {"
+    "  \"account\": {\"type\": \"string\","
+    " \"description\": \"The Gmail address whose token is wanted; may be omitted when exactly "
+    "one account is stored\"}}}";
+
+static const gchar list_schema[] = "{\"type\": \"object\", \"properties\": {}}";
+
+/* Reads the string argument @name. An absent, null or empty one gives %TRUE
+ * and %NULL; any other type is an error. */
+static gboolean
+get_string_argument (json_object *arguments, const gchar *name, const gchar **out_value,
+                     GError **error)
+{
+  json_object *member = NULL;
+
+  *out_value = NULL;
+  if (!json_object_object_get_ex (arguments, name, &member)
+      || json_object_is_type (member, json_type_null))
+    return TRUE;
+  if (!json_object_is_type (member, json_type_string))
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("%s must be a string"), name);
+      return FALSE;
+    }
+  if (json_object_get_string_len (member) > 0)
+    *out_value = json_object_get_string (member);
+  return TRUE;
+}
+
+/* The fields both token tools answer; expires_in is counted from the
+ * absolute UTC expiry, so it is right in any time zone. */
+static json_object *
+token_json_new (const gchar *account, const gchar *access_token, gint64 expires_at)
+{
+  json_object *object = json_object_new_object ();
+  g_autofree gchar *expires = gmo_format_rfc3339 (expires_at);
+
+  if (account != NULL)
+    json_object_object_add (object, "account", json_object_new_string (account));
+  json_object_object_add (object, "access_token", json_object_new_string (access_token));
+  json_object_object_add (object, "expires_at", json_object_new_string (expires));
+  json_object_object_add (object, "expires_in",
+                          json_object_new_int64 (MAX (expires_at - gmo_now (), 0)));
+  return object;
+}
+
+static json_object *
+tool_refresh_token (json_object *arguments, gboolean *out_is_error)
+{
+  static const gchar *const required[] = {
+    "google_refresh_token",
+    "google_client_id",
+    "google_client_secret",
+  };
+  const gchar *values[G_N_ELEMENTS (required)];
+  const gchar *ignored = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *details = NULL;
+  g_autoptr (GmoTokenResponse) response = NULL;
+  json_object *result;
+
+  /* The access token is accepted and ignored, as by the reference: a refresh
+   * is always forced. It must still be a string if given. */
+  if (!get_string_argument (arguments, "google_access_token", &ignored, &error))
+    goto out;
+  for (gsize i = 0; i < G_N_ELEMENTS (required); i++)
+    {
+      if (!get_string_argument (arguments, required[i], &values[i], &error))
+        goto out;
+      if (values[i] == NULL)
+        {
+          g_set_error (&error, GMO_ERROR, GMO_ERROR_USAGE, _("%s is required for token refresh"),
+                       required[i]);
+          goto out;
+        }
+    }
+
+  /* Straight to the token endpoint: no keyring, no session bus needed. */
+  response = gmo_oauth_refresh (values[1], values[2], values[0], &details, NULL, &error);
+  if (response == NULL)
+    goto out;
+  result = token_json_new (NULL, response->access_token, response->expires_at);
+  if (response->refresh_token != NULL)
+    json_object_object_add (result, "refresh_token",
+                            json_object_new_string (response->refresh_token));
+  if (response->scope != NULL)
+    json_object_object_add (result, "scope", json_object_new_string (response->scope));
+  if (response->token_type != NULL)
+    json_object_object_add (result, "token_type", json_object_new_string (response->token_type));
+  json_object_object_add (result, "status", json_object_new_string ("success"));
+  return result;
+
+out:
+  *out_is_error = TRUE;
+  return gmo_mcp_tool_error (error, details);
+}
+
+/* The account to use: the argument, else the only stored one. */
+static gchar *
+pick_account (json_object *arguments, GError **error)
+{
+  const gchar *account = NULL;
+  g_autoptr (GPtrArray) grants = NULL;
+  g_autoptr (GString) names = NULL;
+
+  if (!get_string_argument (arguments, "account", &account, error))
+    return NULL;
+  if (account != NULL)
+    return g_strdup (account);
+
+  grants = gmo_store_list (NULL, error);
+  if (grants == NULL)
+    return NULL;
+  if (grants->len == 1)
+    return g_strdup (((GmoGrant *) g_ptr_array_index (grants, 0))->account);
+  if (grants->len == 0)
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT,
+                   _("No account is stored; add one with “gmail-oauth login” or "
+                     "“gmail-oauth import”"));
+      return NULL;
+    }
+  names = g_string_new (NULL);
+  for (guint i = 0; i < grants->len; i++)
+    g_string_append_printf (names, "%s%s", i > 0 ? ", " : "",
+                            ((GmoGrant *) g_ptr_array_index (grants, i))->account);
+  g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
+               _("Several accounts are stored (%s); name one in the account argument"),
+               names->str);
+  return NULL;
+}
+
+static json_object *
+tool_get_access_token (json_object *arguments, gboolean *out_is_error)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *account = NULL;
+  g_autoptr (GmoGrant) grant = NULL;
+  json_object *result;
+
+  account = pick_account (arguments, &error);
+  if (account == NULL)
+    goto out;
+  grant = gmo_broker_get_token (account, GMO_BROKER_FLAGS_NONE, gmo_broker_min_valid_default (),
+                                NULL, &error);
+  if (grant == NULL)
+    goto out;
+  result = token_json_new (grant->account, grant->access_token, grant->expires_at);
+  json_object_object_add (result, "status", json_object_new_string ("success"));
+  return result;
+
+out:
+  *out_is_error = TRUE;
+  return gmo_mcp_tool_error (error, NULL);
+}
+
+static json_object *
+tool_list_accounts (json_object *arguments, gboolean *out_is_error)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) grants = NULL;
+  json_object *result, *accounts;
+  gint64 now = gmo_now ();
+
+  grants = gmo_store_list (NULL, &error);
+  if (grants == NULL)
+    {
+      *out_is_error = TRUE;
+      return gmo_mcp_tool_error (error, NULL);
+    }
+  accounts = json_object_new_array ();
+  for (guint i = 0; i < grants->len; i++)
+    json_object_array_add (accounts, gmo_cli_grant_to_json (g_ptr_array_index (grants, i), now));
+  result = json_object_new_object ();
+  json_object_object_add (result, "accounts", accounts);
+  json_object_object_add (result, "status", json_object_new_string ("success"));
+  return result;
+}
+
+static const GmoMcpTool tools[] = {
+  { "gmail_get_access_token", "Get a Gmail access token",
+    "Get a valid Google OAuth 2.0 access token for a Gmail account stored in the user's keyring "
+    "(cached, refreshed when about to expire), with its expiry. The refresh token and client "
+    "secret stay in the keyring.",
+    get_token_schema, GMO_MCP_TOOL_READ_ONLY | GMO_MCP_TOOL_IDEMPOTENT | GMO_MCP_TOOL_OPEN_WORLD,
+    tool_get_access_token },
+  { "gmail_list_accounts", "List Gmail accounts",
+    "List the Gmail accounts stored in the user's keyring and the state of their cached access "
+    "token (valid, expired, no-token), with expiry and granted scopes. Shows no secrets.",
+    list_schema, GMO_MCP_TOOL_READ_ONLY | GMO_MCP_TOOL_IDEMPOTENT, tool_list_accounts },
+  /* Not read-only and not idempotent: the server may rotate the refresh
+   * token, after which the same arguments no longer work. */
+  { "gmail_refresh_token", "Refresh a Google access token",
+    "Refresh the access token using the refresh token and client credentials", refresh_schema,
+    GMO_MCP_TOOL_OPEN_WORLD, tool_refresh_token },
+};
+
+/* The write end of a pipe that tells the loop a signal came. */
+static int signal_pipe[2] = { -1, -1 };
+/* Set while a message is being handled (maybe a blocking tool call). */
+static volatile sig_atomic_t busy;
+
+static void
+on_signal (int signo)
+{
+  int saved_errno = errno;
+
+  /* In the middle of a request there is nothing worth finishing for a client
+   * that is going away: a keyring write is one call the keyring completes or
+   * not, and the kernel drops our lock. Between requests, the loop ends
+   * itself, wiping what it holds. */
+  if (busy)
+    _exit (GMO_EXIT_OK);
+  if (write (signal_pipe[1], "", 1) < 0)
+    _exit (GMO_EXIT_OK);
+  errno = saved_errno;
+}
+
+typedef struct
+{
+  GError *error;
+} Output;
+
+static gboolean
+write_all (const gchar *data, gsize len, GError **error)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (STDOUT_FILENO, data, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       _("Cannot write to standard output: %s"), g_strerror (saved_errno));
+          return FALSE;
+        }
+      data += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* Straight to the file descriptor: no stdio buffer keeps a copy of a token,
+ * and each message is out as soon as it is written. */
+static void
+on_server_emit (const gchar *message, gsize len, gpointer user_data)
+{
+  Output *output = user_data;
+
+  if (output->error == NULL && write_all (message, len, &output->error))
+    write_all ("\n", 1, &output->error);
+}
+
+static gboolean
+install_signal_handlers (GError **error)
+{
+  struct sigaction action = { 0 };
+  const int signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+  if (!g_unix_open_pipe (signal_pipe, FD_CLOEXEC, error)
+      || !g_unix_set_fd_nonblocking (signal_pipe[1], TRUE, error))
+    return FALSE;
+  action.sa_handler = on_signal;
+  sigemptyset (&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
+    sigaction (signals[i], &action, NULL);
+  /* A client that closed our stdout makes write() fail instead. */
+  signal (SIGPIPE, SIG_IGN);
+  return TRUE;
+}
+
+/* Reads stdin until EOF, an error or a signal. */
+static void
+serve (GmoMcpServer *server, Output *output)
+{
+  gchar chunk[64 * 1024];
+
+  while (output->error == NULL)
+    {
+      struct pollfd fds[] = { { STDIN_FILENO, POLLIN, 0 }, { signal_pipe[0], POLLIN, 0 } };
+      ssize_t n;
+
+      if (poll (fds, G_N_ELEMENTS (fds), -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          g_set_error (&output->error, G_IO_ERROR, g_io_error_from_errno (errno), "poll: %s",
+                       g_strerror (errno));
+          break;
+        }
+      if (fds[1].revents != 0)
+        {
+          g_debug ("Signal received, exiting");
+          break;
+        }
+      n = read (STDIN_FILENO, chunk, sizeof chunk);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (&output->error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       _("Cannot read standard input: %s"), g_strerror (saved_errno));
+          break;
+        }
+      busy = TRUE;
+      if (n == 0)
+        gmo_mcp_server_finish (server, on_server_emit, output);
+      else
+        gmo_mcp_server_feed (server, chunk, (gsize) n, on_server_emit, output);
+      busy = FALSE;
+      gmo_wipe (chunk, (gsize) n);
+      if (n == 0)
+        break;
+    }
+}
 
 int
 gmo_cli_mcp (int argc, char **argv)
 {
-  g_printerr ("gmail-oauth: %s\n", _("mcp is not implemented yet"));
-  return GMO_EXIT_FAILURE;
+  g_autoptr (GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GmoMcpServer) server = NULL;
+  Output output = { NULL };
+
+  g_option_context_set_summary (
+      context, _("Runs the Model Context Protocol server on standard input and output, one "
+                 "JSON-RPC message per line, with the tools gmail_get_access_token, "
+                 "gmail_list_accounts and gmail_refresh_token. Ends at end of input."));
+  if (!gmo_cli_parse_options (context, &argc, &argv, 0, 0, &error)
+      || !install_signal_handlers (&error))
+    return gmo_cli_report (error);
+
+  server = gmo_mcp_server_new (instructions, tools, G_N_ELEMENTS (tools));
+  serve (server, &output);
+  if (output.error != NULL)
+    {
+      /* The client went away: nothing is wrong on our side. */
+      gboolean gone = g_error_matches (output.error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+
+      if (!gone)
+        g_printerr ("gmail-oauth: %s\n", output.error->message);
+      g_error_free (output.error);
+      return gone ? GMO_EXIT_OK : GMO_EXIT_FAILURE;
+    }
+  return GMO_EXIT_OK;
 }

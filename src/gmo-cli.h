@@ -2,6 +2,9 @@
 #pragma once
 
 #include <glib.h>
+#include <json-c/json.h>
+
+#include "gmo-store.h"
 
 G_BEGIN_DECLS
 
@@ -16,5 +19,6 @@ int gmo_cli_report (const GError *error);
 gboolean gmo_cli_parse_options (GOptionContext *context, int *argc, char ***argv,
                                 int min_args, int max_args, GError **error);
 gchar *gmo_cli_read_stdin_secret (gsize max_len, GError **error);
+json_object *gmo_cli_grant_to_json (const GmoGrant *grant, gint64 now);
 
 G_END_DECLS

@@ -8,6 +8,25 @@
 #include "gmo-autocleanups.h"
 #include "gmo-json.h"
 
+/* json-c 0.16 accepts 'single-quoted' strings even in strict mode; RFC 8259
+ * does not. A quote outside a double-quoted string is the tell. */
+static gboolean
+has_single_quoted_string (const gchar *data, gsize len)
+{
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (in_string && data[i] == '\\')
+        i++;
+      else if (data[i] == '"')
+        in_string = !in_string;
+      else if (!in_string && data[i] == '\'')
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /**
  * gmo_json_parse:
  * @data: bytes that should hold exactly one JSON value
@@ -19,13 +38,15 @@
  * limits nesting to %GMO_JSON_MAX_DEPTH and rejects anything but white space
  * after the value. A NUL byte anywhere is an error.
  *
- * Returns: (transfer full): the value, or %NULL with @error set.
+ * Returns: (transfer full) (nullable): the value, or %NULL with @error set;
+ * also %NULL, without an error, for the document `null`.
  */
 json_object *
 gmo_json_parse (const gchar *data, gsize len, GmoError code, GError **error)
 {
   g_autoptr (json_tokener) tok = NULL;
   g_autoptr (json_object) value = NULL;
+  enum json_tokener_error jerr;
   gsize end;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
@@ -40,30 +61,31 @@ gmo_json_parse (const gchar *data, gsize len, GmoError code, GError **error)
       g_set_error (error, GMO_ERROR, code, _("JSON document contains a NUL byte"));
       return NULL;
     }
+  if (has_single_quoted_string (data, len))
+    {
+      g_set_error (error, GMO_ERROR, code, _("Invalid JSON: single-quoted string"));
+      return NULL;
+    }
 
   tok = json_tokener_new_ex (GMO_JSON_MAX_DEPTH);
   json_tokener_set_flags (tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
   value = json_tokener_parse_ex (tok, data, (int) len);
-  if (value == NULL)
+  jerr = json_tokener_get_error (tok);
+  end = json_tokener_get_parse_end (tok);
+  if (jerr == json_tokener_continue)
     {
-      enum json_tokener_error jerr = json_tokener_get_error (tok);
-
-      /* A complete value needs a terminator to be recognised as such for
-       * scalars; an incomplete one is a truncated document. */
-      if (jerr == json_tokener_continue)
-        value = json_tokener_parse_ex (tok, "", 1);
-      if (value == NULL)
-        {
-          jerr = json_tokener_get_error (tok);
-          g_set_error (error, GMO_ERROR, code, _("Invalid JSON: %s"),
-                       jerr == json_tokener_continue ? _("truncated document")
-                                                     : json_tokener_error_desc (jerr));
-          return NULL;
-        }
+      /* A top-level number needs a terminator to be complete. */
+      value = json_tokener_parse_ex (tok, "", 1);
+      jerr = json_tokener_get_error (tok);
       end = len;
     }
-  else
-    end = json_tokener_get_parse_end (tok);
+  if (jerr != json_tokener_success)
+    {
+      g_set_error (error, GMO_ERROR, code, _("Invalid JSON: %s"),
+                   jerr == json_tokener_continue ? _("truncated document")
+                                                 : json_tokener_error_desc (jerr));
+      return NULL;
+    }
 
   for (; end < len; end++)
     if (!g_ascii_isspace (data[end]))

@@ -13,16 +13,15 @@
 
 /**
  * gmo_program_init:
- * @stdout_is_protocol: whether stdout carries a protocol (MCP, git helper)
  *
- * What every main() does first: locale, text domain, and, for protocol
- * programs, all logging to stderr (GLib would write debug output to stdout).
+ * What every main() does first: all logging to stderr, since stdout carries a
+ * protocol or a token in every one of our programs (GLib would write debug
+ * output to stdout), then locale and text domain.
  */
 void
-gmo_program_init (gboolean stdout_is_protocol)
+gmo_program_init (void)
 {
-  if (stdout_is_protocol)
-    g_log_writer_default_set_use_stderr (TRUE);
+  g_log_writer_default_set_use_stderr (TRUE);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

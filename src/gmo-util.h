@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-void gmo_program_init (gboolean stdout_is_protocol);
+void gmo_program_init (void);
 gint64 gmo_now (void);
 gchar *gmo_format_rfc3339 (gint64 unix_seconds);
 GmoSecret *gmo_xoauth2_encode (const gchar *account, const gchar *access_token);

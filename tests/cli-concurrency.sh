@@ -1,5 +1,46 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
+# All processes of one user agree: the per-account lock and the re-read after
+# locking. Runs under tests/with-session.
 . "$top_srcdir/tests/tap.sh"
-ok 0 placeholder
+
+A=me@example.com
+d=$GMO_SESSION_DIR
+setup_account "$A" client-c >/dev/null
+
+# 20 processes at once for an account with no valid token: one token request.
+ctl POST /control/config '{"delay": 0.5}' >/dev/null
+for i in $(seq 1 20); do
+  gmail-oauth token "$A" >"$d/out.$i" 2>"$d/err.$i" &
+done
+wait
+fails=0
+for i in $(seq 1 20); do [ -s "$d/err.$i" ] && fails=$((fails + 1)); done
+is "$fails" 0 "20 concurrent token calls: no errors"
+is "$(cat "$d"/out.* | sort -u | wc -l)" 1 "all 20 printed the same token"
+is "$(cat "$d/out.1")" "$(json_get "$(ctl GET /control/stats)" last_access_token)" "that token is the minted one"
+is "$(json_get "$(ctl GET /control/stats)" token_requests)" 1 "exactly one token request"
+rm -f "$d"/out.* "$d"/err.*
+
+# Rotation on: 4 processes x 25 forced refreshes. Each refresh invalidates the
+# previous refresh token at the stand-in, so any lost update would fail later
+# refreshes and leave a stale token in the keyring.
+ctl POST /control/reset '{}' >/dev/null
+ctl POST /control/config '{"rotation": true}' >/dev/null
+for p in 1 2 3 4; do
+  ( rc=0
+    for i in $(seq 1 25); do gmail-oauth refresh "$A" >/dev/null 2>>"$d/rot-err.$p" || rc=1; done
+    exit $rc ) &
+done
+failed=0
+for job in $(jobs -p); do wait "$job" || failed=$((failed + 1)); done
+is "$failed" 0 "100 forced refreshes in 4 processes all succeeded"
+cat "$d"/rot-err.* 2>/dev/null | head -3 | sed 's/^/# /'
+stats=$(ctl GET /control/stats)
+is "$(json_get "$stats" successful_refreshes)" 100 "the stand-in saw 100 successful refreshes"
+stored=$(json_get "$(secret-tool lookup account "$A" version 1)" refresh_token)
+is "$stored" "$(json_get "$stats" current_refresh_token client-c)" "stored refresh token equals the stand-in's current one"
+out=$(gmail-oauth token "$A" 2>&1)
+is "$out" "$(json_get "$stats" last_access_token)" "the stored access token is the last one minted"
+
 done_testing

@@ -361,8 +361,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 problem = ("invalid_request", "Missing required parameter: scope")
             else:
                 problem = None
-                deny = STATE.config["auth_deny"]
-                code = f"4/0fake-{STATE.next()}-{secrets.token_hex(16)}"
+                deny, code = STATE.config["auth_deny"], f"4/0fake-{STATE.next()}-{secrets.token_hex(16)}"
                 if not deny:
                     STATE.codes[code] = {"client_id": q["client_id"], "redirect_uri": uri, "scope": q["scope"],
                                          "challenge": q["code_challenge"], "login_hint": q.get("login_hint")}
@@ -485,7 +484,10 @@ def main():
         raise SystemExit(0)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    server = Server(("127.0.0.1", args.port), Handler)
+    try:
+        server = Server(("127.0.0.1", args.port), Handler)
+    except OSError as e:
+        sys.exit(f"fake-google: cannot listen on 127.0.0.1:{args.port}: {e}")
     port = server.server_address[1]
     if args.port_file:
         tmp = f"{args.port_file}.tmp{os.getpid()}"
