@@ -12,10 +12,11 @@
  * acted on, so malformed input never causes a partial action. */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
 #include <glib/gi18n.h>
 #include <libsecret/secret.h>
 
@@ -295,7 +296,7 @@ gmo_git_request_parse (GmoGitCredential *c, const gchar *data, gsize len, GError
 /* Reads standard input up to a blank line or EOF. Reading stops early at a
  * line that is already too long, which the parser then rejects. */
 static GmoSecretBytes *
-read_request (int fd, GError **error)
+read_request (GInputStream *input, GError **error)
 {
   g_autoptr (GmoSecretBytes) buffer = g_byte_array_new ();
   gsize line_start = 0, scanned = 0;
@@ -303,18 +304,10 @@ read_request (int fd, GError **error)
 
   for (;;)
     {
-      ssize_t n = read (fd, chunk, sizeof chunk);
+      gssize n = g_input_stream_read (input, chunk, sizeof chunk, NULL, error);
 
-      if (n < 0 && errno == EINTR)
-        continue;
       if (n < 0)
-        {
-          int saved = errno;
-
-          g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("Cannot read the request: %s"),
-                       g_strerror (saved));
-          return NULL;
-        }
+        return NULL;
       if (n == 0)
         break;
       g_byte_array_append (buffer, chunk, n);
@@ -349,7 +342,7 @@ answer_add (GmoSecretString *answer, const gchar *key, const gchar *value)
     return;
   if (strchr (value, '\n') != NULL)
     {
-      g_warning ("Not answering a %s that holds a newline", key);
+      g_debug ("Not answering a %s that holds a newline", key);
       return;
     }
   g_string_append (answer, key);
@@ -365,29 +358,6 @@ answer_add_int (GmoSecretString *answer, const gchar *key, gint64 value)
 
   g_snprintf (number, sizeof number, "%" G_GINT64_FORMAT, value);
   answer_add (answer, key, number);
-}
-
-static gboolean
-write_all (int fd, const gchar *data, gsize len, GError **error)
-{
-  while (len > 0)
-    {
-      ssize_t n = write (fd, data, len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved = errno;
-
-          g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("Cannot write the answer: %s"),
-                       g_strerror (saved));
-          return FALSE;
-        }
-      data += n;
-      len -= n;
-    }
-  return TRUE;
 }
 
 /* ---- Storage role: git's own libsecret schema ---- */
@@ -536,25 +506,25 @@ storage_item_read (SecretItem *item, GmoGitCredential *stored)
   return TRUE;
 }
 
-static GList *
-storage_search (const GmoGitCredential *c, GError **error)
+/* All the items matching @c; "none" is not an error. */
+static gboolean
+storage_search (const GmoGitCredential *c, GList **out_items, GError **error)
 {
   g_autoptr (GHashTable) attributes = storage_attributes (c);
   g_autoptr (GError) local_error = NULL;
-  GList *items;
 
-  items = secret_service_search_sync (NULL, &git_schema, attributes,
-                                      SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK
-                                          | SECRET_SEARCH_LOAD_SECRETS,
-                                      NULL, &local_error);
+  *out_items = secret_service_search_sync (NULL, &git_schema, attributes,
+                                           SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK
+                                               | SECRET_SEARCH_LOAD_SECRETS,
+                                           NULL, &local_error);
   if (local_error != NULL)
     {
       g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
                    _("The keyring is not available (start or unlock the keyring): %s"),
                    local_error->message);
-      return NULL;
+      return FALSE;
     }
-  return items;
+  return TRUE;
 }
 
 /* What git should hear about @stored: everything usable, or (when the password
@@ -597,17 +567,12 @@ storage_get (const GmoGitCredential *c, GmoSecretString *answer, GError **error)
 {
   g_autolist (SecretItem) items = NULL;
   g_autoptr (GmoSecretString) fallback = g_string_new (NULL);
-  GError *local_error = NULL;
 
   /* Without a protocol and a host or path there is no key to look up. */
   if (c->protocol == NULL || (c->host == NULL && c->path == NULL) || !storage_key_is_utf8 (c))
     return TRUE;
-  items = storage_search (c, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
+  if (!storage_search (c, &items, error))
+    return FALSE;
   /* The first item with a usable password wins; failing that, the first one
    * whose refresh token lets git mint a new password. */
   for (GList *l = items; l != NULL; l = l->next)
@@ -669,33 +634,38 @@ storage_store (const GmoGitCredential *c, GError **error)
   return TRUE;
 }
 
+/* Given a password (or credential), erase only the items that hold it: a
+ * rejected password must not take a newer one with it. */
+static gboolean
+storage_item_holds (SecretItem *item, const GmoGitCredential *c)
+{
+  g_auto (GmoGitCredential) stored = { 0 };
+
+  if (c->password == NULL && c->credential == NULL)
+    return TRUE;
+  if (!storage_item_read (item, &stored))
+    return FALSE;
+  if (c->password != NULL)
+    return gmo_secret_equal (c->password, stored.password);
+  return gmo_secret_equal (c->credential, stored.credential);
+}
+
 static gboolean
 storage_erase (const GmoGitCredential *c, GError **error)
 {
   g_autolist (SecretItem) items = NULL;
-  GError *local_error = NULL;
 
   /* An empty pattern would match everything: too easy to send by mistake. */
   if ((c->protocol == NULL && c->host == NULL && c->path == NULL && c->username == NULL)
       || !storage_key_is_utf8 (c))
     return TRUE;
-  items = storage_search (c, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
+  if (!storage_search (c, &items, error))
+    return FALSE;
   for (GList *l = items; l != NULL; l = l->next)
     {
-      g_auto (GmoGitCredential) stored = { 0 };
       g_autoptr (GError) delete_error = NULL;
 
-      /* Given a password (or credential), erase only the items that hold it:
-       * a rejected password must not take a newer one with it. */
-      if ((c->password != NULL || (c->capa_authtype && c->credential != NULL))
-          && (!storage_item_read (l->data, &stored)
-              || !(c->password != NULL ? gmo_secret_equal (c->password, stored.password)
-                                       : gmo_secret_equal (c->credential, stored.credential))))
+      if (!storage_item_holds (l->data, c))
         continue;
       if (!secret_item_delete_sync (l->data, NULL, &delete_error))
         {
@@ -720,30 +690,37 @@ ascii_nocase_in (const gchar *value, const gchar *const *set)
   return FALSE;
 }
 
-/* Whether @c asks for a Gmail server as an account stored with gmail-oauth.
- * Returns the normalised account, or %NULL (with @error set only when the
- * keyring could not be asked). */
-static gchar *
-minter_account (const GmoGitCredential *c, GError **error)
+/* Whether @c asks for a Gmail server as an account stored with gmail-oauth:
+ * sets @out_account to the normalised account, or to %NULL when it does not.
+ * Fails only when the keyring could not be asked. */
+static gboolean
+minter_account (const GmoGitCredential *c, gchar **out_account, GError **error)
 {
   static const gchar *const protocols[] = { "smtp", "smtps", "imap", "imaps", NULL };
   static const gchar *const servers[] = { "smtp.gmail.com", "imap.gmail.com", NULL };
   g_autofree gchar *server = NULL;
   g_autofree gchar *account = NULL;
   g_autoptr (GmoGrant) grant = NULL;
+  g_autoptr (GError) local_error = NULL;
   guint port;
 
+  *out_account = NULL;
   if (c->protocol == NULL || c->host == NULL || c->username == NULL
       || !ascii_nocase_in (c->protocol, protocols))
-    return NULL;
+    return TRUE;
   server = split_host (c->host, &port);
-  if (!ascii_nocase_in (server, servers))
-    return NULL;
   account = gmo_account_normalize (c->username, NULL);
-  if (account == NULL)
-    return NULL;
-  grant = gmo_store_lookup (account, NULL, error);
-  return grant != NULL ? g_steal_pointer (&account) : NULL;
+  if (!ascii_nocase_in (server, servers) || account == NULL)
+    return TRUE;
+  grant = gmo_store_lookup (account, NULL, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (grant != NULL)
+    *out_account = g_steal_pointer (&account);
+  return TRUE;
 }
 
 static gboolean
@@ -802,58 +779,40 @@ op_get (const GmoGitCredential *c, GmoSecretString *answer, gboolean *out_quit, 
   g_autofree gchar *account = NULL;
   g_autoptr (GError) local_error = NULL;
 
-  account = minter_account (c, &local_error);
-  if (account != NULL)
-    {
-      if (minter_get (c, account, answer, &local_error))
-        return TRUE;
-      /* The account went away meanwhile: an ordinary miss. */
-      if (g_error_matches (local_error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT))
-        return TRUE;
-    }
-  if (local_error != NULL)
-    {
-      *out_quit = minter_error_is_final (local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  return storage_get (c, answer, error);
+  if (minter_account (c, &account, &local_error) && account == NULL)
+    return storage_get (c, answer, error);
+  if (account != NULL && minter_get (c, account, answer, &local_error))
+    return TRUE;
+  /* The account went away meanwhile: an ordinary miss. */
+  if (g_error_matches (local_error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT))
+    return TRUE;
+  *out_quit = minter_error_is_final (local_error);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
 static gboolean
 op_store (const GmoGitCredential *c, GmoSecretString *answer, gboolean *out_quit, GError **error)
 {
   g_autofree gchar *account = NULL;
-  g_autoptr (GError) local_error = NULL;
 
+  if (!minter_account (c, &account, error))
+    return FALSE;
   /* A minted token is not stored: the grant is, already. */
-  account = minter_account (c, &local_error);
-  if (account != NULL)
-    return TRUE;
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  return storage_store (c, error);
+  return account != NULL || storage_store (c, error);
 }
 
 static gboolean
 op_erase (const GmoGitCredential *c, GmoSecretString *answer, gboolean *out_quit, GError **error)
 {
   g_autofree gchar *account = NULL;
-  g_autoptr (GError) local_error = NULL;
 
+  if (!minter_account (c, &account, error))
+    return FALSE;
   /* A server refused a minted token: forget it so that the next get
    * refreshes, and keep the grant. */
-  account = minter_account (c, &local_error);
   if (account != NULL)
     return gmo_broker_forget_access_token (account, NULL, error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
   return storage_erase (c, error);
 }
 
@@ -888,6 +847,8 @@ git_main (int argc, char **argv)
   g_auto (GmoGitCredential) c = { 0 };
   g_autoptr (GError) error = NULL;
   g_autoptr (GError) write_error = NULL;
+  g_autoptr (GInputStream) input = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  g_autoptr (GOutputStream) output = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
   const GmoGitOp *op = NULL;
   gboolean quit = FALSE;
 
@@ -908,7 +869,7 @@ git_main (int argc, char **argv)
     g_string_append (answer, "version 0\ncapability authtype\n");
   else
     {
-      request = read_request (STDIN_FILENO, &error);
+      request = read_request (input, &error);
       if (request == NULL
           || !gmo_git_request_parse (&c, (const gchar *) request->data, request->len, &error))
         goto out;
@@ -916,7 +877,8 @@ git_main (int argc, char **argv)
       if (!op->func (&c, answer, &quit, &error))
         g_string_assign (answer, quit ? "quit=1\n" : "");
     }
-  if (!write_all (STDOUT_FILENO, answer->str, answer->len, &write_error) && error == NULL)
+  if (!g_output_stream_write_all (output, answer->str, answer->len, NULL, NULL, &write_error)
+      && error == NULL)
     error = g_steal_pointer (&write_error);
 
 out:

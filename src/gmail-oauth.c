@@ -543,7 +543,7 @@ cmd_remove (int argc, char **argv)
         }
     }
 
-  if (!gmo_store_remove (account, &removed, NULL, &error))
+  if (!gmo_broker_remove_account (account, &removed, NULL, &error))
     goto out;
   if (!removed)
     g_set_error (&error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT, _("No account %s"), account);

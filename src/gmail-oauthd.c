@@ -8,9 +8,9 @@
 
 #include <signal.h>
 
-#include <glib/gi18n.h>
-#include <glib-unix.h>
 #include <gio/gio.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
 
 #include "gmo-broker.h"
 #include "gmo-dbus-generated.h"
@@ -21,6 +21,7 @@
 
 #define BUS_NAME "io.github.gmail_oauth.Broker"
 #define OBJECT_PATH "/io/github/gmail_oauth/Broker"
+#define INTERFACE "io.github.gmail_oauth.Broker1"
 #define DEFAULT_IDLE_TIMEOUT 120
 /* Longer than the oauth module's own timeouts and retries, so that the
  * watchdog only catches what really hangs. */
@@ -39,12 +40,17 @@ typedef struct
   GMainLoop *loop;
   GmoBroker1 *skeleton;
   GDBusConnection *connection;
+  /* The cache is read by the GDBus worker thread too (on_incoming_message);
+   * cache_lock guards it and last_call. */
+  GMutex cache_lock;
   GHashTable *cache;     /* normalised account -> CachedToken */
+  gint64 last_call;      /* monotonic time of the last call answered */
   GHashTable *refreshes; /* normalised account -> Refresh in flight (at most one) */
   gint64 min_valid;
   guint idle_timeout;
   guint watchdog_timeout;
   guint idle_id;
+  guint filter_id;
   guint busy; /* calls received and not answered yet */
   gboolean name_owned;
   int exit_status;
@@ -102,13 +108,62 @@ token_job_free (TokenJob *job)
   g_free (job);
 }
 
+/* ---- the cache, shared with the worker thread ---- */
+
+/* Returns: (transfer full) (nullable): the answer "(sx)" for @account if its
+ * cached token has more than the margin left. */
+static GVariant *
+cache_answer (Daemon *daemon, const gchar *account)
+{
+  const CachedToken *cached;
+  GVariant *answer = NULL;
+
+  g_mutex_lock (&daemon->cache_lock);
+  cached = g_hash_table_lookup (daemon->cache, account);
+  if (cached != NULL && cached->expires_at - gmo_now () > daemon->min_valid)
+    answer = g_variant_ref_sink (g_variant_new ("(sx)", cached->access_token, cached->expires_at));
+  g_mutex_unlock (&daemon->cache_lock);
+  return answer;
+}
+
+/* Takes @token, or drops the entry when @token is %NULL. */
+static void
+cache_put (Daemon *daemon, const gchar *account, CachedToken *token)
+{
+  g_mutex_lock (&daemon->cache_lock);
+  if (token != NULL)
+    g_hash_table_replace (daemon->cache, g_strdup (account), token);
+  else
+    g_hash_table_remove (daemon->cache, account);
+  g_mutex_unlock (&daemon->cache_lock);
+}
+
 /* ---- keep-alive: the service exits after idle_timeout seconds without a call ---- */
+
+static void
+note_call (Daemon *daemon)
+{
+  g_mutex_lock (&daemon->cache_lock);
+  daemon->last_call = g_get_monotonic_time ();
+  g_mutex_unlock (&daemon->cache_lock);
+}
 
 static gboolean
 on_idle_timeout (gpointer user_data)
 {
   Daemon *daemon = user_data;
+  gint64 idle_since, left;
 
+  g_mutex_lock (&daemon->cache_lock);
+  idle_since = daemon->last_call;
+  g_mutex_unlock (&daemon->cache_lock);
+  /* Calls answered on the worker thread do not touch the timer; look again. */
+  left = idle_since + daemon->idle_timeout * G_USEC_PER_SEC - g_get_monotonic_time ();
+  if (left > 0)
+    {
+      daemon->idle_id = g_timeout_add ((guint)(left / 1000) + 1, on_idle_timeout, daemon);
+      return G_SOURCE_REMOVE;
+    }
   daemon->idle_id = 0;
   g_debug ("Idle for %u seconds, exiting", daemon->idle_timeout);
   g_main_loop_quit (daemon->loop);
@@ -127,6 +182,7 @@ daemon_release (Daemon *daemon)
 {
   g_assert (daemon->busy > 0);
   daemon->busy--;
+  note_call (daemon);
   if (daemon->busy == 0 && daemon->idle_timeout > 0 && daemon->idle_id == 0)
     daemon->idle_id = g_timeout_add_seconds (daemon->idle_timeout, on_idle_timeout, daemon);
 }
@@ -142,8 +198,8 @@ answer_error (Daemon *daemon, GDBusMethodInvocation *invocation, const GError *e
 static void
 answer_token (Daemon *daemon, GDBusMethodInvocation *invocation, const CachedToken *token)
 {
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(sx)", token->access_token,
-                                                                     token->expires_at));
+  g_dbus_method_invocation_return_value (
+      invocation, g_variant_new ("(sx)", token->access_token, token->expires_at));
   daemon_release (daemon);
 }
 
@@ -188,7 +244,7 @@ token_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
       if (before != NULL && gmo_broker_token_is_fresh (before, job->min_valid, gmo_now ()))
         {
           g_task_return_pointer (task, cached_token_new (before, FALSE),
-                                 (GDestroyNotify) cached_token_free);
+                                 (GDestroyNotify)cached_token_free);
           return;
         }
     }
@@ -203,7 +259,7 @@ token_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
               || before->access_token == NULL
               || !g_str_equal (before->access_token, grant->access_token);
   g_task_return_pointer (task, cached_token_new (grant, refreshed),
-                         (GDestroyNotify) cached_token_free);
+                         (GDestroyNotify)cached_token_free);
 }
 
 static void
@@ -222,8 +278,10 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
       g_debug ("A timed-out request for %s finished after all", refresh->account);
       if (token != NULL && !g_hash_table_contains (daemon->refreshes, refresh->account))
         {
-          token->refreshed = FALSE;
-          g_hash_table_replace (daemon->cache, g_strdup (refresh->account), token);
+          if (token->refreshed)
+            gmo_broker1_emit_token_refreshed (daemon->skeleton, refresh->account,
+                                              token->expires_at);
+          cache_put (daemon, refresh->account, token);
         }
       else
         cached_token_free (token);
@@ -236,26 +294,27 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
 
   if (token != NULL)
     {
-      for (guint i = 0; i < refresh->invocations->len; i++)
-        answer_token (daemon, g_ptr_array_index (refresh->invocations, i), token);
-      g_ptr_array_set_size (refresh->invocations, 0);
+      /* Signals first: a caller that got its answer has seen them too. */
       if (token->refreshed)
         {
           g_debug ("Refreshed the access token of %s", refresh->account);
           gmo_broker1_emit_token_refreshed (daemon->skeleton, refresh->account, token->expires_at);
         }
-      g_hash_table_replace (daemon->cache, g_strdup (refresh->account), token);
+      for (guint i = 0; i < refresh->invocations->len; i++)
+        answer_token (daemon, g_ptr_array_index (refresh->invocations, i), token);
+      g_ptr_array_set_size (refresh->invocations, 0);
+      cache_put (daemon, refresh->account, token);
     }
   else
     {
       g_debug ("Token request for %s failed: %s", refresh->account, error->message);
       if (g_error_matches (error, GMO_ERROR, GMO_ERROR_REAUTHORIZE)
           || g_error_matches (error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT))
-        g_hash_table_remove (daemon->cache, refresh->account);
-      answer_all_error (daemon, refresh->invocations, error);
+        cache_put (daemon, refresh->account, NULL);
       if (g_error_matches (error, GMO_ERROR, GMO_ERROR_REAUTHORIZE))
         gmo_broker1_emit_authorization_required (daemon->skeleton, refresh->account,
                                                  error->message);
+      answer_all_error (daemon, refresh->invocations, error);
     }
 
   /* Refresh calls that came while a plain request was in flight asked for a
@@ -283,7 +342,7 @@ on_refresh_watchdog (gpointer user_data)
   g_hash_table_remove (daemon->refreshes, refresh->account);
   g_set_error (&error, GMO_ERROR, GMO_ERROR_TRANSIENT,
                /* Translators: %s is an e-mail address, %u a number of seconds. */
-               _("%s: getting a token took longer than %u seconds; try again later"),
+               _ ("%s: getting a token took longer than %u seconds; try again later"),
                refresh->account, daemon->watchdog_timeout);
   answer_all_error (daemon, refresh->invocations, error);
   answer_all_error (daemon, refresh->forced_waiters, error);
@@ -315,11 +374,11 @@ refresh_start (Daemon *daemon, const gchar *account, GmoBrokerFlags flags, GPtrA
   g_task_set_source_tag (task, refresh_start);
   /* The result is what the thread returned, even if the watchdog cancelled it. */
   g_task_set_check_cancellable (task, FALSE);
-  g_task_set_task_data (task, job, (GDestroyNotify) token_job_free);
+  g_task_set_task_data (task, job, (GDestroyNotify)token_job_free);
   g_task_run_in_thread (task, token_thread);
   if (daemon->watchdog_timeout > 0)
-    refresh->watchdog_id = g_timeout_add_seconds (daemon->watchdog_timeout, on_refresh_watchdog,
-                                                  refresh);
+    refresh->watchdog_id
+        = g_timeout_add_seconds (daemon->watchdog_timeout, on_refresh_watchdog, refresh);
 }
 
 /* Answers @invocation from the cache, or queues it on the account's one request. */
@@ -329,7 +388,7 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *r
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *account = NULL;
-  const CachedToken *cached;
+  g_autoptr (GVariant) answer = NULL;
   Refresh *refresh;
 
   daemon_hold (daemon);
@@ -340,11 +399,10 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *r
       return;
     }
 
-  cached = g_hash_table_lookup (daemon->cache, account);
-  if (!(flags & GMO_BROKER_FORCE_REFRESH) && cached != NULL
-      && cached->expires_at - gmo_now () > daemon->min_valid)
+  if (!(flags & GMO_BROKER_FORCE_REFRESH) && (answer = cache_answer (daemon, account)) != NULL)
     {
-      answer_token (daemon, invocation, cached);
+      g_dbus_method_invocation_return_value (invocation, answer);
+      daemon_release (daemon);
       return;
     }
 
@@ -414,14 +472,14 @@ list_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellab
       g_variant_builder_add (&builder, "{sv}", "account", g_variant_new_string (grant->account));
       g_variant_builder_add (&builder, "{sv}", "state",
                              g_variant_new_string (grant_state (grant, *min_valid, now)));
-      g_variant_builder_add (&builder, "{sv}", "expires_at",
-                             g_variant_new_int64 (grant->access_token != NULL ? grant->expires_at
-                                                                              : 0));
+      g_variant_builder_add (
+          &builder, "{sv}", "expires_at",
+          g_variant_new_int64 (grant->access_token != NULL ? grant->expires_at : 0));
       g_variant_builder_close (&builder);
     }
   g_variant_builder_close (&builder);
   g_task_return_pointer (task, g_variant_ref_sink (g_variant_builder_end (&builder)),
-                         (GDestroyNotify) g_variant_unref);
+                         (GDestroyNotify)g_variant_unref);
 }
 
 static void
@@ -431,13 +489,13 @@ remove_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
   GError *error = NULL;
   gboolean removed = FALSE;
 
-  if (!gmo_store_remove (account, &removed, cancellable, &error))
+  if (!gmo_broker_remove_account (account, &removed, cancellable, &error))
     g_task_return_error (task, error);
   else if (!removed)
-    g_task_return_new_error (task, GMO_ERROR, GMO_ERROR_NO_ACCOUNT, _("No account %s"), account);
+    g_task_return_new_error (task, GMO_ERROR, GMO_ERROR_NO_ACCOUNT, _ ("No account %s"), account);
   else
     g_task_return_pointer (task, g_variant_ref_sink (g_variant_new ("()")),
-                           (GDestroyNotify) g_variant_unref);
+                           (GDestroyNotify)g_variant_unref);
 }
 
 /* A ListAccounts or RemoveAccount call waiting for its keyring task. */
@@ -487,8 +545,8 @@ on_handle_list_accounts (GmoBroker1 *skeleton, GDBusMethodInvocation *invocation
   Daemon *daemon = user_data;
 
   daemon_hold (daemon);
-  run_keyring_task (daemon, invocation, list_thread, g_memdup2 (&daemon->min_valid, sizeof (gint64)),
-                    g_free);
+  run_keyring_task (daemon, invocation, list_thread,
+                    g_memdup2 (&daemon->min_valid, sizeof (gint64)), g_free);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -507,9 +565,49 @@ on_handle_remove_account (GmoBroker1 *skeleton, GDBusMethodInvocation *invocatio
       answer_error (daemon, invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  g_hash_table_remove (daemon->cache, account);
+  cache_put (daemon, account, NULL);
   run_keyring_task (daemon, invocation, remove_thread, account, g_free);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- the fast path ---- */
+
+/* Runs on the GDBus worker thread for every incoming message. A
+ * GetAccessToken that the cache can answer is answered right here: that saves
+ * two thread switches per call (to the main loop and back), which is most of
+ * the service's share of a call's latency. Everything else goes on to the
+ * skeleton, which also answers malformed calls. */
+static GDBusMessage *
+on_incoming_message (GDBusConnection *connection, GDBusMessage *message, gboolean incoming,
+                     gpointer user_data)
+{
+  Daemon *daemon = user_data;
+  g_autofree gchar *account = NULL;
+  g_autoptr (GDBusMessage) reply = NULL;
+  GVariant *body, *answer;
+  const gchar *raw_account;
+
+  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL
+      || (g_dbus_message_get_flags (message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED)
+      || g_strcmp0 (g_dbus_message_get_member (message), "GetAccessToken") != 0
+      || g_strcmp0 (g_dbus_message_get_interface (message), INTERFACE) != 0
+      || g_strcmp0 (g_dbus_message_get_path (message), OBJECT_PATH) != 0)
+    return message;
+  body = g_dbus_message_get_body (message);
+  if (body == NULL || !g_variant_is_of_type (body, G_VARIANT_TYPE ("(s)")))
+    return message;
+  g_variant_get (body, "(&s)", &raw_account);
+  account = gmo_account_normalize (raw_account, NULL);
+  if (account == NULL || (answer = cache_answer (daemon, account)) == NULL)
+    return message;
+
+  reply = g_dbus_message_new_method_reply (message);
+  g_dbus_message_set_body (reply, answer);
+  g_variant_unref (answer);
+  g_dbus_connection_send_message (connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
+  note_call (daemon);
+  g_object_unref (message);
+  return NULL;
 }
 
 /* ---- the bus name ---- */
@@ -521,10 +619,11 @@ on_bus_acquired (GDBusConnection *connection, const gchar *name, gpointer user_d
   g_autoptr (GError) error = NULL;
 
   daemon->connection = g_object_ref (connection);
+  daemon->filter_id = g_dbus_connection_add_filter (connection, on_incoming_message, daemon, NULL);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (daemon->skeleton), connection,
                                          OBJECT_PATH, &error))
     {
-      g_printerr (_("gmail-oauthd: cannot export %s: %s\n"), OBJECT_PATH, error->message);
+      g_printerr (_ ("gmail-oauthd: cannot export %s: %s\n"), OBJECT_PATH, error->message);
       daemon->exit_status = GMO_EXIT_FAILURE;
       g_main_loop_quit (daemon->loop);
     }
@@ -548,13 +647,13 @@ on_name_lost (GDBusConnection *connection, const gchar *name, gpointer user_data
 
   if (connection == NULL)
     {
-      g_printerr (_("gmail-oauthd: cannot connect to the session bus\n"));
+      g_printerr (_ ("gmail-oauthd: cannot connect to the session bus\n"));
       daemon->exit_status = GMO_EXIT_FAILURE;
     }
   else if (!daemon->name_owned)
     {
-      g_printerr (_("gmail-oauthd: %s is owned by another process; use --replace to take it "
-                    "over\n"),
+      g_printerr (_ ("gmail-oauthd: %s is owned by another process; use --replace to take it "
+                     "over\n"),
                   name);
       daemon->exit_status = GMO_EXIT_FAILURE;
     }
@@ -585,14 +684,14 @@ check_session_bus (GError **error)
   if (g_strcmp0 (g_getenv ("DBUS_STARTER_BUS_TYPE"), "system") == 0)
     {
       g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
-                   _("gmail-oauthd serves one user on the session bus; it refuses to run on the "
-                     "system bus"));
+                   _ ("gmail-oauthd serves one user on the session bus; it refuses to run on the "
+                      "system bus"));
       return FALSE;
     }
   session = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &local_error);
   if (session == NULL)
     {
-      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("No session bus: %s"),
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _ ("No session bus: %s"),
                    local_error->message);
       return FALSE;
     }
@@ -600,8 +699,8 @@ check_session_bus (GError **error)
   if (system != NULL && g_str_equal (session, system))
     {
       g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
-                   _("The session bus address is the system bus address (%s); gmail-oauthd "
-                     "refuses to run on the system bus"),
+                   _ ("The session bus address is the system bus address (%s); gmail-oauthd "
+                      "refuses to run on the system bus"),
                    session);
       return FALSE;
     }
@@ -617,9 +716,9 @@ answer_pending_on_exit (Daemon *daemon)
   Refresh *refresh;
 
   g_set_error (&error, GMO_ERROR, GMO_ERROR_TRANSIENT,
-               _("The gmail-oauth service is shutting down; try again"));
+               _ ("The gmail-oauth service is shutting down; try again"));
   g_hash_table_iter_init (&iter, daemon->refreshes);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &refresh))
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&refresh))
     {
       g_cancellable_cancel (refresh->cancellable);
       answer_all_error (daemon, refresh->invocations, error);
@@ -634,27 +733,26 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   gboolean replace = FALSE, verbose = FALSE;
   gint idle_timeout = DEFAULT_IDLE_TIMEOUT, watchdog_timeout = DEFAULT_WATCHDOG_TIMEOUT;
-  Daemon daemon = { 0 };
+  /* Static: the worker thread may run the filter until the process ends. */
+  static Daemon daemon;
   guint owner_id;
   const GOptionEntry entries[] = {
-    { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace,
-      N_("Replace the running instance"), NULL },
+    { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, N_ ("Replace the running instance"), NULL },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
-      N_("Exit after this many seconds without a call (default 120; 0: never)"),
-      N_("SECONDS") },
+      N_ ("Exit after this many seconds without a call (default 120; 0: never)"), N_ ("SECONDS") },
     /* For the tests: how long a token request may take before it is cancelled. */
     { "watchdog-timeout", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &watchdog_timeout, NULL,
       NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages to stderr"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_ ("Log debug messages to stderr"), NULL },
     { NULL },
   };
 
   gmo_program_init ();
   context = g_option_context_new (NULL);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  g_option_context_set_summary (context, _("The gmail-oauth D-Bus session service "
-                                           "(io.github.gmail_oauth.Broker). It is started by "
-                                           "D-Bus activation."));
+  g_option_context_set_summary (context, _ ("The gmail-oauth D-Bus session service "
+                                            "(io.github.gmail_oauth.Broker). It is started by "
+                                            "D-Bus activation."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("gmail-oauthd: %s\n", error->message);
@@ -662,7 +760,7 @@ main (int argc, char **argv)
     }
   if (argc > 1 || idle_timeout < 0 || watchdog_timeout < 0)
     {
-      g_printerr (_("gmail-oauthd: takes no arguments, and the timeouts must not be negative\n"));
+      g_printerr (_ ("gmail-oauthd: takes no arguments, and the timeouts must not be negative\n"));
       return GMO_EXIT_USAGE;
     }
   if (verbose)
@@ -674,12 +772,14 @@ main (int argc, char **argv)
     }
 
   daemon.loop = g_main_loop_new (NULL, FALSE);
-  daemon.cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                        (GDestroyNotify) cached_token_free);
+  daemon.cache
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)cached_token_free);
+  g_mutex_init (&daemon.cache_lock);
+  daemon.last_call = g_get_monotonic_time ();
   daemon.refreshes = g_hash_table_new (g_str_hash, g_str_equal);
   daemon.min_valid = gmo_broker_min_valid_default ();
-  daemon.idle_timeout = (guint) idle_timeout;
-  daemon.watchdog_timeout = (guint) watchdog_timeout;
+  daemon.idle_timeout = (guint)idle_timeout;
+  daemon.watchdog_timeout = (guint)watchdog_timeout;
   daemon.exit_status = GMO_EXIT_OK;
   daemon.skeleton = gmo_broker1_skeleton_new ();
   g_signal_connect (daemon.skeleton, "handle-get-access-token",
@@ -687,8 +787,8 @@ main (int argc, char **argv)
   g_signal_connect (daemon.skeleton, "handle-refresh", G_CALLBACK (on_handle_refresh), &daemon);
   g_signal_connect (daemon.skeleton, "handle-list-accounts", G_CALLBACK (on_handle_list_accounts),
                     &daemon);
-  g_signal_connect (daemon.skeleton, "handle-remove-account",
-                    G_CALLBACK (on_handle_remove_account), &daemon);
+  g_signal_connect (daemon.skeleton, "handle-remove-account", G_CALLBACK (on_handle_remove_account),
+                    &daemon);
   g_unix_signal_add (SIGTERM, on_quit_signal, &daemon);
   g_unix_signal_add (SIGINT, on_quit_signal, &daemon);
 
@@ -703,13 +803,17 @@ main (int argc, char **argv)
   answer_pending_on_exit (&daemon);
   if (daemon.connection != NULL)
     {
+      g_dbus_connection_remove_filter (daemon.connection, daemon.filter_id);
       g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (daemon.skeleton));
       g_dbus_connection_flush_sync (daemon.connection, NULL, NULL);
       g_object_unref (daemon.connection);
     }
-  /* Tasks still running own their Refresh; the process ends with them. */
+  /* Tasks still running own their Refresh; the process ends with them. The
+   * cache stays allocated (the filter may still look), but the tokens are wiped. */
   g_hash_table_destroy (daemon.refreshes);
-  g_hash_table_destroy (daemon.cache); /* wipes the cached tokens */
+  g_mutex_lock (&daemon.cache_lock);
+  g_hash_table_remove_all (daemon.cache);
+  g_mutex_unlock (&daemon.cache_lock);
   g_object_unref (daemon.skeleton);
   g_main_loop_unref (daemon.loop);
   return daemon.exit_status;

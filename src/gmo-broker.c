@@ -293,3 +293,34 @@ gmo_broker_forget_access_token (const gchar *account, GCancellable *cancellable,
   account_unlock (fd);
   return ok;
 }
+
+/**
+ * gmo_broker_remove_account:
+ * @account: an account
+ * @out_removed: (out) (optional): whether there was a record
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Deletes the record of @account under the account's lock, so that a refresh
+ * in flight in another process cannot store it again afterwards.
+ *
+ * Returns: %TRUE on success, including when there was nothing to remove.
+ */
+gboolean
+gmo_broker_remove_account (const gchar *account, gboolean *out_removed,
+                           GCancellable *cancellable, GError **error)
+{
+  g_autofree gchar *normalized = NULL;
+  gboolean ok;
+  int fd;
+
+  normalized = gmo_account_normalize (account, error);
+  if (normalized == NULL)
+    return FALSE;
+  fd = account_lock (normalized, cancellable, error);
+  if (fd < 0)
+    return FALSE;
+  ok = gmo_store_remove (normalized, out_removed, cancellable, error);
+  account_unlock (fd);
+  return ok;
+}

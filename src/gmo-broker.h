@@ -25,6 +25,8 @@ GmoGrant *gmo_broker_get_token (const gchar *account, GmoBrokerFlags flags, gint
 GmoGrant *gmo_broker_get_token_full (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
                                      gint64 *out_server_date, GCancellable *cancellable,
                                      GError **error);
+gboolean gmo_broker_remove_account (const gchar *account, gboolean *out_removed,
+                                    GCancellable *cancellable, GError **error);
 gboolean gmo_broker_forget_access_token (const gchar *account, GCancellable *cancellable,
                                          GError **error);
 

@@ -33,6 +33,10 @@
  * holds for one pasted line. */
 #define MAX_REQUEST_HEAD 8192
 #define CONNECTION_SECONDS 10
+/* Buffers are allocated once at this size, so that growing never leaves an
+ * unwiped copy behind. */
+#define READ_CHUNK 1024
+#define HEAD_CAPACITY (MAX_REQUEST_HEAD + READ_CHUNK + 1)
 #define STATE_LEN 32    /* 32 of 66 symbols: about 193 bits */
 #define VERIFIER_LEN 64 /* RFC 7636: 43 to 128 */
 /* Apps in "Testing" status lose their grants 7 days after consent. */
@@ -49,7 +53,8 @@ typedef struct
   GCancellable *cancellable;
   GmoSecretBytes *head;
   guint deadline_id;
-  guint8 buffer[1024];
+  gboolean answered; /* then only waiting for the browser to hang up */
+  guint8 buffer[READ_CHUNK];
 } Client;
 
 /* The wait for the answer: browser connections, a pasted line, a deadline. */
@@ -64,8 +69,9 @@ struct _Flow
   GCancellable *input_cancellable;
   GmoSecretBytes *line;
   gboolean input_busy;
-  guint8 input_buffer[1024];
+  guint8 input_buffer[READ_CHUNK];
   guint timeout;
+  guint timeout_id;
   gboolean done;
   GmoSecret *code; /* the result, or */
   GError *error;   /* the failure */
@@ -74,6 +80,8 @@ struct _Flow
 static void
 flow_finish (Flow *flow, GmoSecret *code, GError *error)
 {
+  /* Exactly one outcome, or the caller would report success without a code. */
+  g_assert ((code == NULL) != (error == NULL));
   if (flow->done)
     {
       gmo_secret_free (code);
@@ -102,8 +110,8 @@ flow_take_answer (Flow *flow, GmoLoginAnswer answer, GmoSecret *code, const gcha
     case GMO_LOGIN_ANSWER_DENIED:
       flow_finish (flow, NULL,
                    g_error_new (GMO_ERROR, GMO_ERROR_REAUTHORIZE,
-                                _("The authorization was denied: %s. Run “gmail-oauth login” "
-                                  "again and allow access."),
+                                _("%s: the login did not happen; run it again and allow "
+                                  "access"),
                                 problem));
       break;
     case GMO_LOGIN_ANSWER_INVALID:
@@ -139,6 +147,19 @@ on_client_deadline (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void on_client_read (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+client_read_more (Client *client)
+{
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (client->connection)),
+                             client->buffer, sizeof client->buffer, G_PRIORITY_DEFAULT,
+                             client->cancellable, on_client_read, client);
+}
+
+/* Sends the page, then half-closes: closing a socket with unread bytes sends
+ * a reset, which can destroy the page before the browser reads it; so the
+ * rest is read and dropped until the browser hangs up (or the deadline). */
 static void
 client_respond (Client *client, const gchar *status, const gchar *title, const gchar *text)
 {
@@ -157,6 +178,8 @@ client_respond (Client *client, const gchar *status, const gchar *title, const g
                               status, strlen (body), body);
   /* Small enough for the socket buffer; the socket's timeout bounds it anyway. */
   g_output_stream_write_all (out, response, strlen (response), NULL, NULL, NULL);
+  g_socket_shutdown (g_socket_connection_get_socket (client->connection), FALSE, TRUE, NULL);
+  client->answered = TRUE;
 }
 
 /* A whole request head has arrived: answer it, and maybe end the flow. */
@@ -167,13 +190,11 @@ client_handle (Client *client)
   g_autofree gchar *problem = NULL;
   GmoSecret *code = NULL;
   const gchar *head = (const gchar *) client->head->data;
-  gsize len = strcspn (head, "\r\n");
+  GmoLoginAnswer answer;
 
-  line = gmo_secret_dup_len (head, len);
-  switch (flow_take_answer (client->flow,
-                            gmo_login_parse_request_line (line, client->flow->state, &code,
-                                                          &problem),
-                            code, problem))
+  line = gmo_secret_dup_len (head, strcspn (head, "\r\n"));
+  answer = gmo_login_parse_request_line (line, client->flow->state, &code, &problem);
+  switch (flow_take_answer (client->flow, answer, code, problem))
     {
     case GMO_LOGIN_ANSWER_CODE:
       client_respond (client, "200 OK", _("Authorization complete"),
@@ -196,10 +217,16 @@ on_client_read (GObject *source, GAsyncResult *result, gpointer user_data)
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
   const gchar *data;
 
-  /* Hang-up, error, deadline, or the flow ended elsewhere: drop it unanswered. */
-  if (n <= 0 || client->flow->done)
+  /* Hang-up, error, deadline, or the flow ended elsewhere: drop it. */
+  if (n <= 0 || (client->flow->done && !client->answered))
     {
       client_free (client);
+      return;
+    }
+  if (client->answered)
+    {
+      gmo_wipe (client->buffer, (gsize) n);
+      client_read_more (client);
       return;
     }
   g_byte_array_append (client->head, client->buffer, (guint) n);
@@ -209,20 +236,11 @@ on_client_read (GObject *source, GAsyncResult *result, gpointer user_data)
   g_byte_array_set_size (client->head, client->head->len - 1);
   data = (const gchar *) client->head->data;
   if (strstr (data, "\r\n\r\n") != NULL || strstr (data, "\n\n") != NULL)
-    {
-      client_handle (client);
-      client_free (client);
-      return;
-    }
-  if (client->head->len >= MAX_REQUEST_HEAD)
-    {
-      client_respond (client, "431 Request Header Fields Too Large", _("Request too large"),
-                      _("The request is too large."));
-      client_free (client);
-      return;
-    }
-  g_input_stream_read_async (G_INPUT_STREAM (source), client->buffer, sizeof client->buffer,
-                             G_PRIORITY_DEFAULT, client->cancellable, on_client_read, client);
+    client_handle (client);
+  else if (client->head->len >= MAX_REQUEST_HEAD)
+    client_respond (client, "431 Request Header Fields Too Large", _("Request too large"),
+                    _("The request is too large."));
+  client_read_more (client);
 }
 
 static gboolean
@@ -238,26 +256,25 @@ on_service_incoming (GSocketService *service, GSocketConnection *connection,
   client->flow = flow;
   client->connection = g_object_ref (connection);
   client->cancellable = g_cancellable_new ();
-  /* Room for the terminating NUL the search in on_client_read adds. */
-  client->head = g_byte_array_sized_new (MAX_REQUEST_HEAD + sizeof client->buffer + 1);
+  client->head = g_byte_array_sized_new (HEAD_CAPACITY);
   g_socket_set_timeout (g_socket_connection_get_socket (connection), CONNECTION_SECONDS);
   client->deadline_id = g_timeout_add_seconds (CONNECTION_SECONDS, on_client_deadline, client);
   flow->clients = g_list_prepend (flow->clients, client);
-  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
-                             client->buffer, sizeof client->buffer, G_PRIORITY_DEFAULT,
-                             client->cancellable, on_client_read, client);
+  client_read_more (client);
   return TRUE;
 }
 
-/* One pasted line (modified in place); blank lines are ignored. */
+/* One pasted line; blank lines are ignored. */
 static void
-flow_take_pasted (Flow *flow, gchar *text)
+flow_take_pasted (Flow *flow, const gchar *text)
 {
   g_autofree gchar *problem = NULL;
   GmoSecret *code = NULL;
   GmoLoginAnswer answer;
 
-  if (*g_strstrip (text) == '\0')
+  while (g_ascii_isspace (*text))
+    text++;
+  if (*text == '\0')
     return;
   answer = gmo_login_parse_pasted (text, flow->redirect_uri, flow->state, &code, &problem);
   flow_take_answer (flow, answer, code, problem);
@@ -276,7 +293,7 @@ on_input_read (GObject *source, GAsyncResult *result, gpointer user_data)
       if (n == 0 && !flow->done && flow->line->len > 0)
         {
           g_byte_array_append (flow->line, (const guint8 *) "", 1);
-          flow_take_pasted (flow, (gchar *) flow->line->data);
+          flow_take_pasted (flow, (const gchar *) flow->line->data);
         }
       flow->input_busy = FALSE;
       return;
@@ -313,6 +330,7 @@ on_flow_timeout (gpointer user_data)
 {
   Flow *flow = user_data;
 
+  flow->timeout_id = 0;
   flow_finish (flow, NULL,
                g_error_new (GMO_ERROR, GMO_ERROR_TRANSIENT,
                             _("No answer from the browser within %u s; run “gmail-oauth "
@@ -358,7 +376,6 @@ wait_for_code (GSocketService *service, const gchar *redirect_uri, guint16 port,
                GError **error)
 {
   Flow flow = { 0 };
-  guint timeout_id;
   gboolean opened = FALSE;
 
   flow.loop = g_main_loop_new (NULL, FALSE);
@@ -367,7 +384,7 @@ wait_for_code (GSocketService *service, const gchar *redirect_uri, guint16 port,
   flow.redirect_uri = redirect_uri;
   flow.timeout = timeout;
   flow.input_cancellable = g_cancellable_new ();
-  flow.line = g_byte_array_new ();
+  flow.line = g_byte_array_sized_new (HEAD_CAPACITY);
   g_signal_connect (service, "incoming", G_CALLBACK (on_service_incoming), &flow);
 
   if (open_browser)
@@ -393,13 +410,14 @@ wait_for_code (GSocketService *service, const gchar *redirect_uri, guint16 port,
   flow.input_busy = TRUE;
   g_input_stream_read_async (flow.input, flow.input_buffer, sizeof flow.input_buffer,
                              G_PRIORITY_DEFAULT, flow.input_cancellable, on_input_read, &flow);
-  timeout_id = g_timeout_add_seconds (timeout, on_flow_timeout, &flow);
+  flow.timeout_id = g_timeout_add_seconds (timeout, on_flow_timeout, &flow);
   g_socket_service_start (service);
 
   g_main_loop_run (flow.loop);
 
   /* Let the other connections and the stdin read end before the flow goes. */
-  g_source_remove (timeout_id);
+  if (flow.timeout_id != 0)
+    g_source_remove (flow.timeout_id);
   g_cancellable_cancel (flow.input_cancellable);
   for (GList *l = flow.clients; l != NULL; l = l->next)
     g_cancellable_cancel (((Client *) l->data)->cancellable);
@@ -409,6 +427,8 @@ wait_for_code (GSocketService *service, const gchar *redirect_uri, guint16 port,
 
   g_object_unref (flow.input);
   g_object_unref (flow.input_cancellable);
+  /* Lines were moved down inside the buffer: wipe all of it. */
+  g_byte_array_set_size (flow.line, HEAD_CAPACITY);
   gmo_bytes_wipe_free (flow.line);
   gmo_wipe (flow.input_buffer, sizeof flow.input_buffer);
   g_main_loop_unref (flow.loop);
@@ -810,11 +830,17 @@ check_grant_age (Report *report, const GmoGrant *grant, const GError *refresh_er
                        "publish the app (“In production”; an unverified app works for "
                        "personal use after a warning), then run “gmail-oauth login %s” again"),
                      grant->account, age_text, grant->account);
+      else if (age < TESTING_GRANT_LIFE - 24 * 3600)
+        report_line (report, VERDICT_FAIL, GMO_EXIT_REAUTHORIZE,
+                     _("%s: the grant died at %s, before the 7-day limit of apps in “Testing” "
+                       "status: access was removed in the Google account, or the password "
+                       "changed; run “gmail-oauth login %s” again"),
+                     grant->account, age_text, grant->account);
       else
         report_line (report, VERDICT_FAIL, GMO_EXIT_REAUTHORIZE,
-                     _("%s: the grant (%s old) was revoked or expired (access removed in "
-                       "the Google account, password change, 6 months unused, or the 7-day "
-                       "limit of apps in “Testing” status); run “gmail-oauth login %s” again"),
+                     _("%s: the grant died at %s (access removed in the Google account, "
+                       "password change, or 6 months unused); run “gmail-oauth login %s” "
+                       "again"),
                      grant->account, age_text, grant->account);
       return;
     }
@@ -865,8 +891,8 @@ check_account (Report *report, const gchar *account, gint64 *server_date)
     report_line (report, VERDICT_OK, 0, _("%s: refresh works (new token valid for %" G_GINT64_FORMAT
                                           " s)"),
                  normalized, refreshed->expires_at - gmo_now ());
-  else
-    report_error (report, normalized, error);
+  else /* The broker's message names the account already. */
+    report_line (report, VERDICT_FAIL, gmo_error_exit_status (error), "%s", error->message);
   check_grant_age (report, grant, error);
 }
 

@@ -16,7 +16,8 @@
 #include "gmo-login.h"
 
 /* RFC 3986 "unreserved": the alphabet of a PKCE verifier (RFC 7636 4.1). */
-static const char unreserved[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+static const char unreserved[]
+    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
 
 /**
  * gmo_login_random_string:
@@ -287,7 +288,7 @@ GmoLoginAnswer
 gmo_login_parse_pasted (const gchar *text, const gchar *redirect_uri, const gchar *state,
                         GmoSecret **out_code, gchar **out_problem)
 {
-  g_autoptr (GmoSecret) trimmed = g_strstrip (gmo_secret_dup (text));
+  g_autoptr (GmoSecret) trimmed = NULL;
   g_autofree gchar *scheme = NULL, *host = NULL, *path = NULL, *fragment = NULL;
   g_autofree gchar *our_scheme = NULL, *our_host = NULL, *our_path = NULL;
   g_autoptr (GmoSecret) query = NULL;
@@ -295,6 +296,16 @@ gmo_login_parse_pasted (const gchar *text, const gchar *redirect_uri, const gcha
 
   *out_code = NULL;
   *out_problem = NULL;
+  /* Trim by copying the middle: stripping in place would leave unwiped bytes. */
+  {
+    gsize start = 0, end = strlen (text);
+
+    while (g_ascii_isspace (text[start]))
+      start++;
+    while (end > start && g_ascii_isspace (text[end - 1]))
+      end--;
+    trimmed = gmo_secret_dup_len (text + start, end - start);
+  }
   if (!g_uri_split (redirect_uri, G_URI_FLAGS_ENCODED, &our_scheme, NULL, &our_host, &our_port,
                     &our_path, NULL, NULL, NULL)
       || !g_uri_split (trimmed, G_URI_FLAGS_ENCODED, &scheme, NULL, &host, &port, &path, &query,

@@ -336,8 +336,9 @@ gmo_mcp_server_handle_line (GmoMcpServer *server, const gchar *line, gsize len)
     return error_response (NULL, GMO_MCP_PARSE_ERROR, _("Message longer than %d MiB"),
                            GMO_MCP_MAX_LINE / (1024 * 1024));
 
+  /* The document `null` parses to %NULL without an error: not an object. */
   request = gmo_json_parse (line, len, GMO_ERROR_USAGE, &error);
-  if (request == NULL)
+  if (error != NULL)
     return error_response (NULL, GMO_MCP_PARSE_ERROR, "%s", error->message);
   if (json_object_is_type (request, json_type_array))
     return error_response (NULL, GMO_MCP_INVALID_REQUEST, _("Batches are not supported"));

@@ -681,9 +681,10 @@ post_form (GmoEndpoint endpoint, const GmoSecretString *form, gboolean parse,
   return ok;
 }
 
-/* Copies an optional string member; FALSE if it is there but not a string. */
+/* Copies an optional string member, as a secret when @secret (GmoSecret is a
+ * gchar wiped on free); FALSE if it is there but not a string. */
 static gboolean
-get_optional_string (json_object *json, const gchar *key, gchar **out)
+get_optional_string (json_object *json, const gchar *key, gboolean secret, gchar **out)
 {
   json_object *member = NULL;
 
@@ -691,20 +692,8 @@ get_optional_string (json_object *json, const gchar *key, gchar **out)
     return TRUE;
   if (!json_object_is_type (member, json_type_string))
     return FALSE;
-  *out = g_strdup (json_object_get_string (member));
-  return TRUE;
-}
-
-static gboolean
-get_optional_secret (json_object *json, const gchar *key, GmoSecret **out)
-{
-  json_object *member = NULL;
-
-  if (!json_object_object_get_ex (json, key, &member))
-    return TRUE;
-  if (!json_object_is_type (member, json_type_string))
-    return FALSE;
-  *out = gmo_secret_dup (json_object_get_string (member));
+  *out = secret ? gmo_secret_dup (json_object_get_string (member))
+                : g_strdup (json_object_get_string (member));
   return TRUE;
 }
 
@@ -724,13 +713,13 @@ parse_token_response (json_object *json, gint64 received, gint64 server_date,
   else if (!gmo_json_get_int64 (json, "expires_in", &response->expires_in)
            || response->expires_in <= 0 || response->expires_in > G_MAXINT32)
     bad = "missing or invalid expires_in";
-  else if (!get_optional_secret (json, "refresh_token", &response->refresh_token))
+  else if (!get_optional_string (json, "refresh_token", TRUE, &response->refresh_token))
     bad = "invalid refresh_token";
-  else if (!get_optional_string (json, "scope", &response->scope))
+  else if (!get_optional_string (json, "scope", FALSE, &response->scope))
     bad = "invalid scope";
-  else if (!get_optional_string (json, "token_type", &response->token_type))
+  else if (!get_optional_string (json, "token_type", FALSE, &response->token_type))
     bad = "invalid token_type";
-  else if (!get_optional_secret (json, "id_token", &response->id_token))
+  else if (!get_optional_string (json, "id_token", TRUE, &response->id_token))
     bad = "invalid id_token";
 
   if (bad != NULL)

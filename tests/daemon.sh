@@ -1,4 +1,181 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
+# gmail-oauthd driven by `gdbus call` on the real session bus of tests/with-session:
+# activation, every method, every error class by its D-Bus name, malformed
+# calls, and the life cycle (--replace, idle exit, SIGTERM, watchdog, system bus).
 . "$top_srcdir/tests/tap.sh"
+
+daemon=$top_builddir/gmail-oauthd
+name=io.github.gmail_oauth.Broker
+err=io.github.gmail_oauth.Error
+call() { # call METHOD [ARG...]: prints the answer, or the error on stdout too
+  gdbus call --session --dest $name --object-path /io/github/gmail_oauth/Broker \
+    --method io.github.gmail_oauth.Broker1."$@" 2>&1
+}
+bus() { # bus METHOD [ARG...]: a call to the bus daemon itself
+  gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+    --method org.freedesktop.DBus."$@" 2>&1
+}
+owner_pid() { bus GetConnectionUnixProcessID $name | sed -n 's/^(uint32 \([0-9]*\),)$/\1/p'; }
+stat() { json_get "$(ctl GET /control/stats)" "$1"; }
+token_of() { sed -n "s/^('\([^']*\)', int64 [0-9]*)\$/\1/p"; }
+# wait_exit PID SECONDS: waits for our child PID to exit; sets $exit_status
+# to its status, or to "alive" if it is still running after SECONDS.
+wait_exit() {
+  local i
+  exit_status=alive
+  for i in $(seq 1 $(($2 * 20))); do
+    if ! kill -0 "$1" 2>/dev/null; then wait "$1"; exit_status=$?; return; fi
+    sleep 0.05
+  done
+}
+wait_owner() { # wait_owner PID: until PID owns the name
+  local i
+  for i in $(seq 1 100); do [ "$(owner_pid)" = "$1" ] && return 0; sleep 0.05; done
+  return 1
+}
+
+# An activated service inherits the bus's environment, which predates the stand-in.
+bus UpdateActivationEnvironment "{'GMAIL_OAUTH_TOKEN_URL': '$GMAIL_OAUTH_TOKEN_URL',
+  'GMAIL_OAUTH_REVOKE_URL': '$GMAIL_OAUTH_REVOKE_URL'}" >/dev/null
+
+setup_account me@example.com >/dev/null
+setup_account other@example.com >/dev/null
+
+# ---- activation and methods ----
+is "$(bus NameHasOwner $name)" "(false,)" "nothing owns $name before the first call"
+out=$(call GetAccessToken Me@Example.com)
+like "$out" "^\('ya29\.[^']+', int64 [0-9]+\)$" "GetAccessToken answers (s token, x expires_at)"
+first=$(printf '%s' "$out" | token_of)
+pid=$(owner_pid)
+is "$(readlink "/proc/$pid/exe")" "$daemon" "the first call activated the build tree's gmail-oauthd"
+expires=$(printf '%s' "$out" | sed -n 's/.*int64 \([0-9]*\))$/\1/p')
+now=$(date +%s)
+ok $(( expires > now + 3000 && expires <= now + 3600 ? 0 : 1 )) "expires_at is unix seconds, an hour ahead"
+is "$(call GetAccessToken me@example.com | token_of)" "$first" "a second call gets the cached token"
+is "$(stat token_requests)" 1 "one token request for both"
+
+out=$(call Refresh me@example.com)
+second=$(printf '%s' "$out" | token_of)
+like "$second" "^ya29\." "Refresh answers a token"
+ok $([ "$second" != "$first" ]; echo $?) "Refresh gets a new token although the cached one is fresh"
+is "$(stat token_requests)" 2 "Refresh made a token request"
+is "$(call GetAccessToken me@example.com | token_of)" "$second" "GetAccessToken then serves the refreshed token"
+
+out=$(call ListAccounts)
+like "$out" "\{'account': <'me@example.com'>, 'state': <'valid'>, 'expires_at': <int64 [1-9][0-9]*>\}" \
+  "ListAccounts lists account, state and expiry"
+like "$out" "'account': <'other@example.com'>, 'state': <'no-token'>, 'expires_at': <int64 0>" \
+  "an account without a token is listed as no-token"
+unlike "$out" "ya29|1//|secret" "ListAccounts shows no secret"
+
+is "$(call RemoveAccount other@example.com)" "()" "RemoveAccount answers ()"
+unlike "$(call ListAccounts)" "other@example.com" "the removed account is no longer listed"
+is "$(gmail-oauth status other@example.com 2>/dev/null; echo $?)" 3 "its keyring record is gone"
+
+# ---- each error class by its D-Bus name ----
+like "$(call GetAccessToken nobody@example.com)" "GDBus.Error:$err.NoAccount: No account nobody@example.com" \
+  "an unknown account is $err.NoAccount"
+like "$(call RemoveAccount nobody@example.com)" "GDBus.Error:$err.NoAccount:" \
+  "RemoveAccount of an unknown account is NoAccount"
+like "$(call GetAccessToken '')" "GDBus.Error:$err.Usage:" "an empty account is $err.Usage"
+like "$(call GetAccessToken 'not an address')" "GDBus.Error:$err.Usage:" "a malformed account is Usage"
+like "$(call Refresh "$(head -c 102400 /dev/zero | tr '\0' a)@example.com")" "GDBus.Error:$err.Usage:" \
+  "a 100 KiB account name is Usage"
+while read -r fault count class; do
+  ctl POST /control/reset >/dev/null
+  ctl POST /control/fault "{\"kind\":\"$fault\",\"count\":$count}" >/dev/null
+  out=$(call Refresh me@example.com)
+  like "$out" "^Error: GDBus.Error:$err.$class: me@example.com: " "fault $fault: $err.$class naming the account"
+  is "$(stat token_requests)" "$count" "fault $fault: $count token request(s)"
+done <<'FAULTS'
+invalid_grant 1 Reauthorize
+invalid_client 1 BadClient
+503 3 Transient
+non_json 1 BadResponse
+FAULTS
+
+# ---- signals ----
+ctl POST /control/reset >/dev/null
+monitor=$GMO_SESSION_DIR/monitor.out
+gdbus monitor --session --dest $name >"$monitor" 2>&1 &
+monitor_pid=$!
+sleep 0.5
+call Refresh me@example.com >/dev/null
+ctl POST /control/fault '{"kind":"invalid_grant"}' >/dev/null
+call Refresh me@example.com >/dev/null
+sleep 0.5
+kill $monitor_pid; wait $monitor_pid 2>/dev/null
+like "$(cat "$monitor")" "io.github.gmail_oauth.Broker1.TokenRefreshed \('me@example.com', int64 [0-9]+\)" \
+  "TokenRefreshed is emitted"
+like "$(cat "$monitor")" "io.github.gmail_oauth.Broker1.AuthorizationRequired \('me@example.com', [\"']me@example.com: .+[\"']\)" \
+  "AuthorizationRequired is emitted on invalid_grant"
+unlike "$(cat "$monitor")" "ya29|1//" "no token in the signals"
+
+# ---- malformed calls ----
+like "$(call GetAccessToken)" "GDBus.Error:org.freedesktop.DBus.Error.InvalidArgs" "a missing argument is InvalidArgs"
+like "$(call ListAccounts extra)" "GDBus.Error:org.freedesktop.DBus.Error.InvalidArgs" "an extra argument is InvalidArgs"
+like "$(call Frobnicate me@example.com)" "GDBus.Error:org.freedesktop.DBus.Error.UnknownMethod" \
+  "an unknown method is UnknownMethod"
+like "$(call GetAccessToken me@example.com)" "^\('ya29\." "the service keeps serving"
+is "$(owner_pid)" "$pid" "it is still the same process"
+
+# ---- life cycle ----
+out=$("$daemon" --idle-timeout=1 2>&1); status=$?
+is "$status" 1 "a second instance without --replace exits 1"
+like "$out" "owned by another process; use --replace" "and says why"
+
+"$daemon" --replace --idle-timeout=0 &
+new=$!
+for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+ok $(kill -0 "$pid" 2>/dev/null; [ $? -ne 0 ]; echo $?) "--replace: the activated instance exits when it loses the name"
+wait_owner $new; ok $? "--replace: the new instance owns the name"
+like "$(call GetAccessToken me@example.com)" "^\('ya29\." "and serves"
+kill -TERM $new
+wait_exit $new 5; is "$exit_status" 0 "SIGTERM: exits with status 0"
+is "$(bus NameHasOwner $name)" "(false,)" "and releases the name"
+
+"$daemon" --idle-timeout=2 &
+idle=$!
+wait_owner $idle
+# The first call fills the cache; the next ones are answered from it.
+for _ in 1 2 3 4; do call GetAccessToken me@example.com >/dev/null; sleep 1; done
+ok $(kill -0 $idle 2>/dev/null; echo $?) "--idle-timeout=2: calls every second keep it alive"
+wait_exit $idle 5; is "$exit_status" 0 "it exits with status 0 two seconds after the last call"
+
+"$daemon" --replace --idle-timeout=0 --watchdog-timeout=1 &
+dog=$!
+wait_owner $dog
+ctl POST /control/reset >/dev/null
+ctl POST /control/fault '{"kind":"timeout","seconds":4}' >/dev/null
+start=$(date +%s%N)
+out=$(call Refresh me@example.com)
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+like "$out" "GDBus.Error:$err.Transient: me@example.com: .*longer than 1 seconds" "a hung refresh is cancelled by the watchdog: Transient"
+ok $(( elapsed < 3000 ? 0 : 1 )) "the watchdog answered after ~1 s (${elapsed} ms)"
+like "$(call Refresh me@example.com)" "^\('ya29\." "the next refresh succeeds"
+kill -TERM $dog
+wait_exit $dog 5; is "$exit_status" 0 "exits 0"
+
+out=$(DBUS_STARTER_BUS_TYPE=system "$daemon" 2>&1); status=$?
+is "$status" 2 "started by the system bus: refuses to run (status 2)"
+like "$out" "system bus" "and says why"
+out=$(DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS "$daemon" 2>&1); status=$?
+is "$status" 2 "a session bus address that is the system bus's: refuses to run"
+is "$(bus NameHasOwner $name)" "(false,)" "neither took the name"
+
+# Last, as it takes the keyring away: a keyring failure is its own named error.
+setup_account nokeyring@example.com >/dev/null
+keyring_pid=$(bus GetConnectionUnixProcessID org.freedesktop.secrets | sed -n 's/^(uint32 \([0-9]*\),)$/\1/p')
+kill -TERM "$keyring_pid"
+for _ in $(seq 1 100); do kill -0 "$keyring_pid" 2>/dev/null || break; sleep 0.05; done
+like "$(call GetAccessToken nokeyring@example.com)" "GDBus.Error:$err.Keyring:" \
+  "without a Secret Service: $err.Keyring"
+like "$(call ListAccounts)" "GDBus.Error:$err.Keyring:" "ListAccounts too"
+
+"$daemon" --idle-timeout=soon >/dev/null 2>&1
+is $? 2 "a bad option value exits 2"
+"$daemon" extra >/dev/null 2>&1
+is $? 2 "an argument exits 2"
+
 done_testing

@@ -36,24 +36,28 @@ on_signal (GDBusConnection *connection, const gchar *sender, const gchar *path,
   g_ptr_array_add (signals, g_strdup_printf ("%s %s", member, account));
 }
 
-/* Waits up to 5 s for the signal "@member @account". */
+/* Looks for the signal "@member @account", waiting up to @timeout_ms. The
+ * service emits its signals before it answers, so after a reply a timeout of
+ * 0 suffices to see that a signal did not come. */
 static gboolean
-wait_for_signal (const gchar *member, const gchar *account)
+wait_for_signal (const gchar *member, const gchar *account, gint timeout_ms)
 {
   g_autofree gchar *wanted = g_strdup_printf ("%s %s", member, account);
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
 
-  while (g_get_monotonic_time () < deadline)
+  do
     {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
       for (guint i = 0; i < signals->len; i++)
         if (g_str_equal (g_ptr_array_index (signals, i), wanted))
           {
             g_ptr_array_remove_index (signals, i);
             return TRUE;
           }
-      g_main_context_iteration (NULL, FALSE);
       g_usleep (1000);
     }
+  while (g_get_monotonic_time () < deadline);
   return FALSE;
 }
 
@@ -86,7 +90,8 @@ get_token (const gchar *account, gint64 *out_expires_at, GError **error)
   gchar *token = NULL;
   gint64 expires_at = 0;
 
-  if (!gmo_broker1_call_get_access_token_sync (broker, account, G_DBUS_CALL_FLAGS_NONE, -1, &token, &expires_at, NULL, error))
+  if (!gmo_broker1_call_get_access_token_sync (broker, account, G_DBUS_CALL_FLAGS_NONE, -1, &token,
+                                               &expires_at, NULL, error))
     return NULL;
   if (out_expires_at != NULL)
     *out_expires_at = expires_at;
@@ -98,7 +103,7 @@ assert_error (const GError *error, GmoError code, const gchar *dbus_name)
 {
   g_autofree gchar *remote = NULL;
 
-  g_assert_error (error, GMO_ERROR, (gint) code);
+  g_assert_error (error, GMO_ERROR, (gint)code);
   remote = g_dbus_error_get_remote_error (error);
   g_assert_cmpstr (remote, ==, dbus_name);
   g_assert_null (strchr (error->message, '\n'));
@@ -162,7 +167,7 @@ test_get_access_token (void)
   g_assert_true (g_str_has_prefix (first, "ya29."));
   g_assert_cmpint (expires_at, >, gmo_now () + 3000);
   g_assert_cmpint (expires_at, <=, gmo_now () + 3600);
-  g_assert_true (wait_for_signal ("TokenRefreshed", "bob@example.com"));
+  g_assert_true (wait_for_signal ("TokenRefreshed", "bob@example.com", 0));
 
   second = get_token ("bob@example.com", &again, &error);
   g_assert_no_error (error);
@@ -170,7 +175,7 @@ test_get_access_token (void)
   g_assert_cmpint (again, ==, expires_at);
   g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 1);
   /* A cached answer is no refresh. */
-  g_assert_false (wait_for_signal ("TokenRefreshed", "bob@example.com"));
+  g_assert_false (wait_for_signal ("TokenRefreshed", "bob@example.com", 0));
 }
 
 static void
@@ -187,12 +192,12 @@ test_refresh (void)
   gmo_test_fake_reset ();
   drain_signals ();
 
-  g_assert_true (gmo_broker1_call_refresh_sync (broker, "bob@example.com", G_DBUS_CALL_FLAGS_NONE, -1, &refreshed, &expires_at,
-                                                NULL, &error));
+  g_assert_true (gmo_broker1_call_refresh_sync (broker, "bob@example.com", G_DBUS_CALL_FLAGS_NONE,
+                                                -1, &refreshed, &expires_at, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (refreshed, !=, before);
   g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 1);
-  g_assert_true (wait_for_signal ("TokenRefreshed", "bob@example.com"));
+  g_assert_true (wait_for_signal ("TokenRefreshed", "bob@example.com", 0));
 
   /* The cache holds the new token. */
   after = get_token ("bob@example.com", NULL, &error);
@@ -232,7 +237,8 @@ test_list_accounts (void)
   token = get_token ("bob@example.com", &expires_at, &error);
   g_assert_no_error (error);
 
-  g_assert_true (gmo_broker1_call_list_accounts_sync (broker, G_DBUS_CALL_FLAGS_NONE, -1, &accounts, NULL, &error));
+  g_assert_true (gmo_broker1_call_list_accounts_sync (broker, G_DBUS_CALL_FLAGS_NONE, -1, &accounts,
+                                                      NULL, &error));
   g_assert_no_error (error);
   bob = find_account (accounts, "bob@example.com");
   g_assert_nonnull (bob);
@@ -286,12 +292,13 @@ test_errors_from_endpoint (void)
       gmo_test_fake_reset ();
       gmo_test_fake_fault (cases[i].fault, cases[i].count);
       drain_signals ();
-      g_assert_false (gmo_broker1_call_refresh_sync (broker, "bob@example.com", G_DBUS_CALL_FLAGS_NONE, -1, &token,
+      g_assert_false (gmo_broker1_call_refresh_sync (broker, "bob@example.com",
+                                                     G_DBUS_CALL_FLAGS_NONE, -1, &token,
                                                      &expires_at, NULL, &error));
       assert_error (error, cases[i].code, cases[i].dbus_name);
       g_assert_nonnull (strstr (error->message, "bob@example.com"));
       g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, cases[i].count);
-      g_assert_cmpint (wait_for_signal ("AuthorizationRequired", "bob@example.com"), ==,
+      g_assert_cmpint (wait_for_signal ("AuthorizationRequired", "bob@example.com", 0), ==,
                        cases[i].code == GMO_ERROR_REAUTHORIZE);
     }
 
@@ -317,8 +324,8 @@ test_errors_from_request (void)
   g_assert_null (get_token ("nobody@example.com", NULL, &error));
   assert_error (error, GMO_ERROR_NO_ACCOUNT, "io.github.gmail_oauth.Error.NoAccount");
   g_clear_error (&error);
-  g_assert_false (gmo_broker1_call_remove_account_sync (broker, "nobody@example.com", G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                                        &error));
+  g_assert_false (gmo_broker1_call_remove_account_sync (broker, "nobody@example.com",
+                                                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error));
   assert_error (error, GMO_ERROR_NO_ACCOUNT, "io.github.gmail_oauth.Error.NoAccount");
   g_clear_error (&error);
 
@@ -330,12 +337,12 @@ test_errors_from_request (void)
       g_assert_null (get_token (bad_accounts[i], NULL, &error));
       assert_error (error, GMO_ERROR_USAGE, "io.github.gmail_oauth.Error.Usage");
       g_clear_error (&error);
-      g_assert_false (gmo_broker1_call_refresh_sync (broker, bad_accounts[i], G_DBUS_CALL_FLAGS_NONE, -1, &token, &expires_at,
-                                                     NULL, &error));
+      g_assert_false (gmo_broker1_call_refresh_sync (
+          broker, bad_accounts[i], G_DBUS_CALL_FLAGS_NONE, -1, &token, &expires_at, NULL, &error));
       assert_error (error, GMO_ERROR_USAGE, "io.github.gmail_oauth.Error.Usage");
       g_clear_error (&error);
-      g_assert_false (gmo_broker1_call_remove_account_sync (broker, bad_accounts[i], G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                                            &error));
+      g_assert_false (gmo_broker1_call_remove_account_sync (
+          broker, bad_accounts[i], G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error));
       assert_error (error, GMO_ERROR_USAGE, "io.github.gmail_oauth.Error.Usage");
       g_clear_error (&error);
     }
@@ -367,8 +374,7 @@ test_malformed_calls (void)
   reply = raw_call (INTERFACE, "ListAccounts", g_variant_new ("(s)", "bob@example.com"), &error);
   g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
   g_clear_error (&error);
-  reply = raw_call (INTERFACE, "GetRefreshToken", g_variant_new ("(s)", "bob@example.com"),
-                    &error);
+  reply = raw_call (INTERFACE, "GetRefreshToken", g_variant_new ("(s)", "bob@example.com"), &error);
   g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
   g_clear_error (&error);
   reply = raw_call ("io.github.gmail_oauth.Nothing", "GetAccessToken",
@@ -390,8 +396,8 @@ on_refresh_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree gchar *token = NULL;
   gint64 expires_at = 0;
 
-  g_assert_true (gmo_broker1_call_refresh_finish (GMO_BROKER1 (source), &token, &expires_at,
-                                                  result, &error));
+  g_assert_true (
+      gmo_broker1_call_refresh_finish (GMO_BROKER1 (source), &token, &expires_at, result, &error));
   g_assert_no_error (error);
   *done = TRUE;
 }
@@ -413,7 +419,8 @@ test_other_account_stays_responsive (void)
 
   gmo_test_fake_reset ();
   json_object_put (gmo_test_fake_call ("POST", "/control/config", "{\"delay\": 3.0}"));
-  gmo_broker1_call_refresh (broker, "bob@example.com", G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_refresh_done, &done);
+  gmo_broker1_call_refresh (broker, "bob@example.com", G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                            on_refresh_done, &done);
   /* The stand-in counts the request before it sleeps: wait until it is in flight. */
   start = g_get_monotonic_time ();
   while (gmo_test_fake_stat ("token_requests") < 1)
@@ -427,8 +434,8 @@ test_other_account_stays_responsive (void)
   elapsed = g_get_monotonic_time () - start;
   g_assert_no_error (error);
   g_assert_cmpstr (token, ==, cached);
-  g_test_message ("GetAccessToken of a cached account during a slow refresh: %" G_GINT64_FORMAT
-                  " µs", elapsed);
+  g_test_message (
+      "GetAccessToken of a cached account during a slow refresh: %" G_GINT64_FORMAT " us", elapsed);
   g_assert_cmpint (elapsed, <, 50 * 1000);
   g_assert_false (done);
 
@@ -449,10 +456,12 @@ test_remove_account (void)
 
   token = get_token ("carol@example.com", NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (gmo_broker1_call_remove_account_sync (broker, "Carol@example.com", G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error));
+  g_assert_true (gmo_broker1_call_remove_account_sync (broker, "Carol@example.com",
+                                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error));
   g_assert_no_error (error);
 
-  g_assert_true (gmo_broker1_call_list_accounts_sync (broker, G_DBUS_CALL_FLAGS_NONE, -1, &accounts, NULL, &error));
+  g_assert_true (gmo_broker1_call_list_accounts_sync (broker, G_DBUS_CALL_FLAGS_NONE, -1, &accounts,
+                                                      NULL, &error));
   g_assert_no_error (error);
   entry = find_account (accounts, "carol@example.com");
   g_assert_null (entry);
@@ -471,8 +480,8 @@ test_remove_account (void)
 static void
 update_activation_environment (void)
 {
-  static const gchar *const names[] = { "GMAIL_OAUTH_TOKEN_URL", "GMAIL_OAUTH_AUTH_URL",
-                                        "GMAIL_OAUTH_REVOKE_URL" };
+  static const gchar *const names[]
+      = { "GMAIL_OAUTH_TOKEN_URL", "GMAIL_OAUTH_AUTH_URL", "GMAIL_OAUTH_REVOKE_URL" };
   GVariantBuilder builder;
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GError) error = NULL;
@@ -500,7 +509,7 @@ main (int argc, char **argv)
       return g_test_run ();
     }
   /* Registers the D-Bus names of our errors in this process too. */
-  (void) gmo_error_quark ();
+  (void)gmo_error_quark ();
 
   bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);

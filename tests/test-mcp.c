@@ -41,8 +41,8 @@ server_new (gboolean initialize)
 
   if (initialize)
     {
-      g_autoptr (GmoSecret) response = gmo_mcp_server_handle_line (
-          server, "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{}}", 60);
+      const gchar line[] = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{}}";
+      g_autoptr (GmoSecret) response = gmo_mcp_server_handle_line (server, line, sizeof line - 1);
 
       g_assert_nonnull (response);
     }
@@ -71,14 +71,19 @@ static void
 test_errors (void)
 {
   g_autoptr (GmoMcpServer) server = server_new (TRUE);
+  g_autoptr (GmoSecret) response = NULL;
 
-  assert_answer (server, "{\"jsonrpc\":\"2.0\",",
-                 "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,"
-                 "\"message\":\"Invalid JSON: truncated document\"}}");
+  /* The message is gmo_json_parse()'s, tested with it. */
+  response = gmo_mcp_server_handle_line (server, "{\"jsonrpc\":\"2.0\",", 17);
+  g_assert_true (g_str_has_prefix (response, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":"
+                                             "{\"code\":-32700,\"message\":\"Invalid JSON: "));
   assert_answer (server, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}]",
                  "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
                  "\"message\":\"Batches are not supported\"}}");
   assert_answer (server, "42",
+                 "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
+                 "\"message\":\"A message must be a JSON object\"}}");
+  assert_answer (server, "null",
                  "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
                  "\"message\":\"A message must be a JSON object\"}}");
   assert_answer (server, "{\"jsonrpc\":\"1.0\",\"id\":7,\"method\":\"ping\"}",

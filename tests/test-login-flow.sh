@@ -4,6 +4,7 @@
 # (curl follows the printed address to the stand-in's /auth, whose redirect
 # comes back to the login's listener), or the user pasting the final address.
 . "$top_srcdir/tests/tap.sh"
+export G_DEBUG=fatal-criticals  # a GLib critical is a bug: make it fail the test
 
 work=$GMO_SESSION_DIR/login-test
 mkdir -p "$work"
@@ -110,7 +111,7 @@ is "$(raw 'GET / HTTP/1.1 extra\r\n\r\n')" "HTTP/1.1 400 Bad Request" "a request
 is "$(raw 'POST /?code=x HTTP/1.1\r\nContent-Length: 0\r\n\r\n')" "HTTP/1.1 400 Bad Request" "POST is refused"
 is "$(raw "GET / HTTP/1.1\r\nX-Big: $(head -c 9000 /dev/zero | tr '\0' a)\r\n\r\n")" \
   "HTTP/1.1 431 Request Header Fields Too Large" "an oversized request head is refused (bounded read)"
-raw 'GET /?state=x' >/dev/null  # hangs up mid-request
+exec 9<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /?state=x' >&9 && exec 9>&-  # hangs up mid-request
 running
 ok $? "the flow is still waiting after all that"
 http -L --max-redirs 1 "$url" >/dev/null
@@ -118,6 +119,20 @@ finish
 is "$status" 0 "and then completes with the real answer"
 exec 8<&- 8>&-
 like "$(cat "$err")" "ignored an answer" "the refused answers were reported on stderr"
+
+# --- after the answer, the listener is closed: a second request is not processed ---
+ctl POST /control/config '{"delay": 1.5}' >/dev/null  # a slow code exchange keeps the login alive
+start_login second@example.com --client-secrets "$work/client.json" --no-browser
+wait_url
+http -L --max-redirs 1 "$url" >/dev/null
+sleep 0.3
+running
+ok $? "the login is busy exchanging the code"
+curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$port/?code=x&state=y"
+is $? 7 "a second request finds no listener (connection refused)"
+finish
+ctl POST /control/config '{"delay": 0.0}' >/dev/null
+is "$status" 0 "and the first answer completes the login"
 
 # --- access_denied ---
 ctl POST /control/config '{"auth_deny": true}' >/dev/null
@@ -127,7 +142,8 @@ http -L --max-redirs 1 "$url" >/dev/null
 finish
 ctl POST /control/config '{"auth_deny": false}' >/dev/null
 is "$status" 4 "a denied authorization fails with the reauthorize status"
-like "$(cat "$err")" "denied.*access_denied" "with a clear message"
+like "$(cat "$err")" "refused the authorization \(access_denied\).*run it again and allow access" \
+  "with a clear message"
 gmail-oauth status denied@example.com >/dev/null 2>&1
 is $? 3 "and nothing is stored"
 
@@ -151,9 +167,10 @@ like "$(gmail-oauth token paste@example.com 2>&1)" "^ya29\.fake-" "and the token
 
 # --- timeout ---
 start=$(date +%s)
-gmail-oauth login slow@example.com --client-secrets "$work/client.json" --no-browser --timeout 2 \
-  </dev/null 2>"$work/err.timeout"
+DISPLAY=:99 gmail-oauth login slow@example.com --client-secrets "$work/client.json" --no-browser \
+  --timeout 2 </dev/null 2>"$work/err.timeout"
 is $? 6 "no answer within --timeout is a transient failure"
+unlike "$(cat "$work/err.timeout")" "browser:|opened" "--no-browser opens no browser, even with a display"
 like "$(cat "$work/err.timeout")" "No answer from the browser within 2 s" "with a clear message"
 [ $(($(date +%s) - start)) -lt 10 ]
 ok $? "it gives up on time"

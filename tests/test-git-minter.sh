@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The minter role of git-credential-gmail-oauth: real git asks for Gmail's
+# SMTP server as a stored account and gets an access token minted by the
+# stand-in; `git credential reject` forgets only that token; a revoked grant
+# stops git at once with quit=1 and leaves the grant in place.
+. "$top_srcdir/tests/tap.sh"
+
+helper="$top_builddir/git-credential-gmail-oauth"
+tmp="$GMO_SESSION_DIR/git-minter"
+mkdir -p "$tmp"
+nl=$'\n'
+
+cat > "$tmp/askpass" <<'EOF'
+#!/bin/sh
+echo "askpass: $*" >> "$ASKPASS_LOG"
+echo askpass-answer
+EOF
+chmod +x "$tmp/askpass"
+export GIT_ASKPASS="$tmp/askpass" ASKPASS_LOG="$tmp/askpass.log" GIT_CONFIG_NOSYSTEM=1
+unset SSH_ASKPASS GIT_TERMINAL_PROMPT
+: > "$ASKPASS_LOG"
+
+gc() { # gc ACTION LINE...: real git with only our helper; stderr to $tmp/git.err
+  local action=$1
+  shift
+  printf '%s\n' "$@" | git -c credential.helper= -c credential.helper="$helper" \
+    credential "$action" 2>"$tmp/git.err"
+}
+direct() { # direct OP LINE...: stderr to $tmp/err
+  local op=$1
+  shift
+  printf '%s\n' "$@" | "$helper" "$op" 2>"$tmp/err"
+}
+stat() { json_get "$(ctl GET /control/stats)" "$1"; }
+smtp=(protocol=smtp host=smtp.gmail.com:587 username=me@gmail.com)
+
+setup_account me@gmail.com >/dev/null
+requests=$(stat token_requests)
+
+got=$(gc fill "${smtp[@]}")
+token=$(stat last_access_token)
+like "$token" "^ya29\\." "the stand-in minted a token"
+is "$got" "protocol=smtp${nl}host=smtp.gmail.com:587${nl}username=me@gmail.com${nl}password=$token" \
+  "git credential fill returns the token minted by the stand-in"
+is "$(stat token_requests)" "$((requests + 1))" "with one token request"
+is "$(cat "$tmp/git.err" "$ASKPASS_LOG")" "" "and no prompt, nothing on stderr"
+
+before=$(date +%s)
+got=$(direct get capability[]=authtype protocol=smtps host=SMTP.gmail.com username=Me@Gmail.com)
+after=$(date +%s)
+expiry=$(printf '%s\n' "$got" | sed -n 's/^password_expiry_utc=//p')
+is "$(printf '%s\n' "$got" | grep -v '^password_expiry_utc=')" \
+  "capability[]=authtype${nl}username=Me@Gmail.com${nl}password=$token${nl}authtype=Bearer${nl}credential=$token" \
+  "with the authtype capability: the cached token as password and as a Bearer credential"
+# The stand-in's tokens live 3599 s; git should drop them 300 s (the margin) early.
+ok "$([ "$expiry" -ge $((before + 3599 - 300 - 5)) ] && [ "$expiry" -le $((after + 3599 - 300)) ]; echo $?)" \
+  "password_expiry_utc is the token's expiry minus the margin ($expiry)"
+is "$(stat token_requests)" "$((requests + 1))" "a fresh cached token needs no request"
+got=$(direct get protocol=imaps host=imap.gmail.com username=me@gmail.com)
+unlike "$got" "authtype|credential|capability" "no gated field without the capability"
+like "$got" "^password=$token\$" "IMAP gets the same token"
+
+gc approve "${smtp[@]}" password="$token"
+is "$(secret-tool search --all protocol smtp 2>&1)" "" "git credential approve stores no minted token"
+
+gc reject "${smtp[@]}" password="$token"
+got=$(gc fill "${smtp[@]}")
+new=$(stat last_access_token)
+is "$(stat token_requests)" "$((requests + 2))" "after git credential reject, the next fill refreshes"
+ok "$([ "$new" != "$token" ]; echo $?)" "and gets a new token"
+is "$got" "protocol=smtp${nl}host=smtp.gmail.com:587${nl}username=me@gmail.com${nl}password=$new" \
+  "which git returns"
+gmail-oauth status me@gmail.com >/dev/null 2>&1
+is "$?" 0 "the grant is still there"
+
+# Not a stored account, or not Gmail: the storage role, silently.
+is "$(direct get protocol=smtp host=smtp.gmail.com username=other@gmail.com; cat "$tmp/err")" "" \
+  "a Gmail server with an unknown account is a plain miss"
+gc approve protocol=smtp host=smtp.gmail.com username=other@gmail.com password=app-password
+like "$(gc fill protocol=smtp host=smtp.gmail.com username=other@gmail.com)" "^password=app-password\$" \
+  "and its password is stored like any other"
+gc approve protocol=smtp host=smtp.example.org username=me@gmail.com password=elsewhere
+like "$(gc fill protocol=smtp host=smtp.example.org username=me@gmail.com)" "^password=elsewhere\$" \
+  "a stored account on another server is stored like any other"
+
+# Revoked: quit=1 and one line, promptly; the grant stays.
+ctl POST /control/fault '{"kind":"invalid_grant","count":-1}' >/dev/null
+direct erase "${smtp[@]}" password="$new"
+start=$(date +%s)
+got=$(direct get "${smtp[@]}")
+status=$?
+is "$got" "quit=1" "a revoked grant answers quit=1"
+is "$status" 4 "with the reauthorize exit status"
+is "$(wc -l < "$tmp/err" | tr -d ' ')" 1 "and one line on stderr"
+like "$(cat "$tmp/err")" "^gmail-oauth: .*me@gmail.com.*gmail-oauth login" "which says to log in again"
+unlike "$(cat "$tmp/err")" "$new|$(stat last_access_token)" "and holds no token"
+ok "$([ $(( $(date +%s) - start )) -le 5 ]; echo $?)" "promptly"
+: > "$ASKPASS_LOG"
+got=$(gc fill "${smtp[@]}")
+status=$?
+is "$status:$got" "128:" "git stops (exit 128) without a credential"
+like "$(cat "$tmp/git.err")" "told us to quit" "because the helper told it to quit"
+is "$(cat "$ASKPASS_LOG")" "" "and never prompts"
+gmail-oauth status me@gmail.com >/dev/null 2>&1
+is "$?" 0 "the grant record is still there"
+ctl POST /control/clear-faults >/dev/null
+like "$(gc fill "${smtp[@]}")" "^password=$(stat last_access_token)\$" \
+  "once Google accepts it again, the kept refresh token works"
+
+# A bad client also stops git; a transient failure lets git go on.
+direct erase "${smtp[@]}"
+ctl POST /control/fault '{"kind":"invalid_client","count":-1}' >/dev/null
+got=$(direct get "${smtp[@]}")
+is "$?:$got" "5:quit=1" "a bad client answers quit=1"
+ctl POST /control/clear-faults >/dev/null
+ctl POST /control/fault '{"kind":"503","count":-1}' >/dev/null
+got=$(direct get "${smtp[@]}")
+is "$?:$got" "6:" "a transient failure answers nothing, so git may try another helper"
+is "$(wc -l < "$tmp/err" | tr -d ' ')" 1 "with one line on stderr"
+ctl POST /control/clear-faults >/dev/null
+
+got=$(DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent direct get "${smtp[@]}")
+is "$?:$got" "8:quit=1" "no keyring for a Gmail server and a username: quit=1"
+like "$(cat "$tmp/err")" "^gmail-oauth: .*unlock the keyring" "saying what to do"
+
+done_testing
