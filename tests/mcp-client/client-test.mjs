@@ -34,7 +34,7 @@ const env = process.env;
 const serverEnv = {};
 for (const key of ["HOME", "PATH", "LC_ALL", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME",
                    "XDG_CACHE_HOME", "DBUS_SESSION_BUS_ADDRESS", "GMAIL_OAUTH_TOKEN_URL",
-                   "ASAN_OPTIONS", "UBSAN_OPTIONS"])
+                   "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"])
   if (env[key] !== undefined) serverEnv[key] = env[key];
 
 const transport = new StdioClientTransport({
@@ -164,7 +164,8 @@ await test("an unknown tool is a JSON-RPC error -32602", async () => {
 await test("close: the server exits with status 0", async () => {
   const exited = new Promise((resolve) => transport._process.once("exit", (code) => resolve(code)));
   await client.close();
-  assert.equal(await exited, 0);
+  // The server's stderr is shown when it failed (a sanitizer's report, say).
+  assert.equal(await exited, 0, `server stderr:\n${stderr.slice(-4000)}`);
 });
 
 await test("no secret on the server's stderr", async () => {
