@@ -109,6 +109,18 @@ account_unlock (int fd)
   close (fd);
 }
 
+/* The account's normalised name and its lock, for the operations that always
+ * take it; -1 with @error set on failure. */
+static int
+normalize_and_lock (const gchar *account, gchar **out_normalized, GCancellable *cancellable,
+                    GError **error)
+{
+  *out_normalized = gmo_account_normalize (account, error);
+  if (*out_normalized == NULL)
+    return -1;
+  return account_lock (*out_normalized, cancellable, error);
+}
+
 static GmoGrant *
 lookup_existing (const gchar *account, GCancellable *cancellable, GError **error)
 {
@@ -271,12 +283,8 @@ gmo_broker_forget_access_token (const gchar *account, GCancellable *cancellable,
   g_autoptr (GmoGrant) grant = NULL;
   g_autoptr (GError) local_error = NULL;
   gboolean ok;
-  int fd;
+  int fd = normalize_and_lock (account, &normalized, cancellable, error);
 
-  normalized = gmo_account_normalize (account, error);
-  if (normalized == NULL)
-    return FALSE;
-  fd = account_lock (normalized, cancellable, error);
   if (fd < 0)
     return FALSE;
   grant = gmo_store_lookup (normalized, cancellable, &local_error);
@@ -312,12 +320,8 @@ gmo_broker_remove_account (const gchar *account, gboolean *out_removed,
 {
   g_autofree gchar *normalized = NULL;
   gboolean ok;
-  int fd;
+  int fd = normalize_and_lock (account, &normalized, cancellable, error);
 
-  normalized = gmo_account_normalize (account, error);
-  if (normalized == NULL)
-    return FALSE;
-  fd = account_lock (normalized, cancellable, error);
   if (fd < 0)
     return FALSE;
   ok = gmo_store_remove (normalized, out_removed, cancellable, error);
