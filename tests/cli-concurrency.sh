@@ -43,4 +43,26 @@ is "$stored" "$(json_get "$stats" current_refresh_token client-c)" "stored refre
 out=$(gmail-oauth token "$A" 2>&1)
 is "$out" "$(json_get "$stats" last_access_token)" "the stored access token is the last one minted"
 
+# A signal in the middle of a refresh: the process dies, the kernel releases
+# the lock, and the stored grant is what it was (one keyring write per update).
+ctl POST /control/reset '{}' >/dev/null
+ctl POST /control/config '{"delay": 3}' >/dev/null
+before=$(json_get "$(secret-tool lookup account "$A" version 1)" refresh_token)
+# (Not INT: a non-interactive shell starts background jobs with SIGINT ignored.)
+for sig in TERM HUP KILL; do
+  gmail-oauth refresh "$A" >/dev/null 2>&1 &
+  pid=$!
+  sleep 0.7
+  kill -"$sig" "$pid"
+  wait "$pid"
+  rc=$?
+  ok $(( rc > 128 ? 0 : 1 )) "SIG$sig during a refresh ends the process (status $rc)"
+done
+ctl POST /control/config '{"delay": 0}' >/dev/null
+start=$(date +%s)
+out=$(gmail-oauth refresh "$A" 2>&1); rc=$?
+is "$rc" 0 "the next refresh works: the lock was released"
+ok $(( $(date +%s) - start < 5 ? 0 : 1 )) "and did not wait for a stale lock"
+is "$(json_get "$(secret-tool lookup account "$A" version 1)" refresh_token)" "$before" "the stored refresh token is intact"
+
 done_testing
