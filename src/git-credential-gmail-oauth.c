@@ -12,6 +12,7 @@
  * acted on, so malformed input never causes a partial action. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -853,6 +854,16 @@ git_main (int argc, char **argv)
   gboolean quit = FALSE;
 
   gmo_program_init ();
+  /* No git operation starts with '-': --help is a person asking. */
+  if (argc == 2 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")))
+    {
+      printf (_("usage: %s <get|store|erase|capability>\n"
+                 "A git credential helper: mints Gmail access tokens for accounts stored with "
+                 "gmail-oauth, and stores other credentials in the keyring.\n"
+                 "Use it with: git config --global credential.helper gmail-oauth\n"),
+               "git-credential-gmail-oauth");
+      return GMO_EXIT_OK;
+    }
   if (argc != 2)
     {
       /* Translators: the operation names are literal. */

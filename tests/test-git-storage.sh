@@ -211,4 +211,8 @@ is "$?:$(cat "$tmp/err")" "0:" "invalid UTF-8 in values passes through"
 is "$(direct get protocol=https host=utf8.example | od -An -c | tr -s ' ')" \
   "$(printf 'username=u\npassword=\377\376\n' | od -An -c | tr -s ' ')" "and comes back byte for byte"
 
+out=$("$helper" --help 2>"$tmp/err"); rc=$?
+is "$rc:$(cat "$tmp/err")" "0:" "--help exits 0 with nothing on stderr"
+like "$out" '^usage: git-credential-gmail-oauth <get\|store\|erase\|capability>' "--help prints the usage on stdout"
+
 done_testing
