@@ -305,10 +305,15 @@ read_request (GInputStream *input, GError **error)
 
   for (;;)
     {
-      gssize n = g_input_stream_read (input, chunk, sizeof chunk, NULL, error);
+      g_autoptr (GError) read_error = NULL;
+      gssize n = g_input_stream_read (input, chunk, sizeof chunk, NULL, &read_error);
 
       if (n < 0)
-        return NULL;
+        {
+          g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("Cannot read standard input: %s"),
+                       read_error->message);
+          return NULL;
+        }
       if (n == 0)
         break;
       g_byte_array_append (buffer, chunk, n);
@@ -888,9 +893,11 @@ git_main (int argc, char **argv)
       if (!op->func (&c, answer, &quit, &error))
         g_string_assign (answer, quit ? "quit=1\n" : "");
     }
+  /* A reader that went away is an I/O failure of the call, not a bug: usage. */
   if (!g_output_stream_write_all (output, answer->str, answer->len, NULL, NULL, &write_error)
       && error == NULL)
-    error = g_steal_pointer (&write_error);
+    g_set_error (&error, GMO_ERROR, GMO_ERROR_USAGE, _("Cannot write to standard output: %s"),
+                 write_error->message);
 
 out:
   if (error == NULL)

@@ -182,7 +182,10 @@ cmd_import (int argc, char **argv)
   client_id = gmo_json_get_string (root, "client_id");
   client_secret = gmo_json_get_string (root, "client_secret");
   refresh_token = gmo_json_get_string (root, "refresh_token");
-  if ((type != NULL && !g_str_equal (type, "authorized_user")) || client_id == NULL
+  /* type and client_secret may be missing, but not of another JSON type. */
+  if ((json_object_object_get_ex (root, "type", NULL) && g_strcmp0 (type, "authorized_user") != 0)
+      || (json_object_object_get_ex (root, "client_secret", NULL) && client_secret == NULL)
+      || client_id == NULL
       || *client_id == '\0' || refresh_token == NULL || *refresh_token == '\0')
     {
       g_set_error (&error, GMO_ERROR, GMO_ERROR_USAGE,

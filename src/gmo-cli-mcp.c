@@ -14,6 +14,7 @@
 #include "gmo-broker.h"
 #include "gmo-cli.h"
 #include "gmo-error.h"
+#include "gmo-json.h"
 #include "gmo-mcp.h"
 #include "gmo-oauth.h"
 #include "gmo-store.h"
@@ -65,7 +66,7 @@ get_string_argument (json_object *arguments, const gchar *name, const gchar **ou
   if (!json_object_object_get_ex (arguments, name, &member)
       || json_object_is_type (member, json_type_null))
     return TRUE;
-  if (!json_object_is_type (member, json_type_string))
+  if (!gmo_json_is_c_string (member))
     {
       g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("%s must be a string"), name);
       return FALSE;
@@ -389,13 +390,14 @@ gmo_cli_mcp (int argc, char **argv)
   serve (server, &output);
   if (output.error != NULL)
     {
-      /* The client went away: nothing is wrong on our side. */
+      /* The client went away: nothing is wrong on our side. Any other I/O
+       * failure of stdin or stdout is the caller's, as in the other commands. */
       gboolean gone = g_error_matches (output.error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
 
       if (!gone)
         g_printerr ("gmail-oauth: %s\n", output.error->message);
       g_error_free (output.error);
-      return gone ? GMO_EXIT_OK : GMO_EXIT_FAILURE;
+      return gone ? GMO_EXIT_OK : GMO_EXIT_USAGE;
     }
   return GMO_EXIT_OK;
 }

@@ -103,7 +103,8 @@ gmo_json_parse (const gchar *data, gsize len, GmoError code, GError **error)
  * @key: a member name
  *
  * Returns: (transfer none) (nullable): the member's string if @object is an
- * object with a string member @key, else %NULL. Valid while @object lives.
+ * object with a string member @key that holds no NUL ("\u0000"), else %NULL.
+ * Valid while @object lives.
  */
 const gchar *
 gmo_json_get_string (json_object *object, const gchar *key)
@@ -114,7 +115,21 @@ gmo_json_get_string (json_object *object, const gchar *key)
       || !json_object_object_get_ex (object, key, &member)
       || !json_object_is_type (member, json_type_string))
     return NULL;
-  return json_object_get_string (member);
+  return gmo_json_is_c_string (member) ? json_object_get_string (member) : NULL;
+}
+
+/**
+ * gmo_json_is_c_string:
+ * @value: (nullable): a JSON value
+ *
+ * Returns: %TRUE if @value is a string without NUL ("\u0000"): a C string would
+ * silently cut such a value (a secret, an account, a method) short.
+ */
+gboolean
+gmo_json_is_c_string (json_object *value)
+{
+  return json_object_is_type (value, json_type_string)
+         && strlen (json_object_get_string (value)) == (gsize) json_object_get_string_len (value);
 }
 
 /**

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 
 json_object *gmo_json_parse (const gchar *data, gsize len, GmoError code, GError **error);
 const gchar *gmo_json_get_string (json_object *object, const gchar *key);
+gboolean gmo_json_is_c_string (json_object *value);
 gboolean gmo_json_get_int64 (json_object *object, const gchar *key, gint64 *out_value);
 gchar *gmo_json_to_string (json_object *object);
 GmoSecret *gmo_json_to_secret (json_object *object);

@@ -362,7 +362,7 @@ gmo_mcp_server_handle_line (GmoMcpServer *server, const gchar *line, gsize len)
         }
       return error_response (id, GMO_MCP_INVALID_REQUEST, _("The method is missing"));
     }
-  if (!json_object_is_type (member, json_type_string))
+  if (!gmo_json_is_c_string (member))
     return error_response (id, GMO_MCP_INVALID_REQUEST, _("The method must be a string"));
   name = json_object_get_string (member);
 

@@ -690,7 +690,7 @@ get_optional_string (json_object *json, const gchar *key, gboolean secret, gchar
 
   if (!json_object_object_get_ex (json, key, &member))
     return TRUE;
-  if (!json_object_is_type (member, json_type_string))
+  if (!gmo_json_is_c_string (member))
     return FALSE;
   *out = secret ? gmo_secret_dup (json_object_get_string (member))
                 : g_strdup (json_object_get_string (member));

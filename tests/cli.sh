@@ -43,6 +43,15 @@ is "$out" "$A	no-token" "imported account listed without a token"
 printf '{"type":"service_account","client_id":"x","client_secret":"y","refresh_token":"z"}' > "$GMO_SESSION_DIR/sa.json"
 run gmail-oauth import other@example.com "$GMO_SESSION_DIR/sa.json"
 is "$rc" 2 "a service_account file is refused"
+refused() { # refused JSON DESCRIPTION: importing JSON from stdin exits 2
+  out=$(printf '%s' "$1" | gmail-oauth import other@example.com 2>&1); is "$?" 2 "$2"
+}
+refused '{"type":false,"client_id":"x","client_secret":"y","refresh_token":"z"}' \
+  "a type that is not a string is refused"
+refused '{"type":"authorized_user","client_id":"x","client_secret":true,"refresh_token":"z"}' \
+  "a client_secret that is not a string is refused"
+refused '{"type":"authorized_user","client_id":"x","client_secret":"y","refresh_token":"z\u0000w"}' \
+  "a refresh_token holding a NUL is refused, not cut short"
 printf '{"type":"authorized_user","client_id":"x"' > "$GMO_SESSION_DIR/trunc.json"
 run gmail-oauth import other@example.com "$GMO_SESSION_DIR/trunc.json"
 is "$rc" 2 "a truncated file is refused"

@@ -40,6 +40,7 @@ STATIC_FAULTS = {  # fault kind -> (status, content type, body)
     "non_json": (200, HTML, "<html><body>Service Unavailable</body></html>"),
     "bad_json": (200, JSON, '{"token_type": "Bearer", "expires_in": 3599}'),
     "wrong_types": (200, JSON, '{"access_token": 12345, "expires_in": "soon", "token_type": "Bearer"}'),
+    "nul_token": (200, JSON, '{"access_token": "ya29.a\\u0000b", "expires_in": 3599, "token_type": "Bearer"}'),
     "deep_json": (200, JSON, "[" * 10000 + "]" * 10000),
 }
 FAULT_KINDS = set(FAULT_ERRORS) | set(STATIC_FAULTS) | {"timeout", "reset", "trailing", "oversized", "redirect"}

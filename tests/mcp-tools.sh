@@ -164,4 +164,8 @@ is "$rc" 0 "SIGTERM during a tool call: exit status 0"
 ok $(( took < 1000 ? 0 : 1 )) "SIGTERM during a tool call: gone in $took ms"
 ctl POST /control/config '{"delay":0.0}' >/dev/null
 
+# Unreadable standard input: one line on stderr and the usage status, not 1.
+gmail-oauth mcp < / >/dev/null 2>"$GMO_SESSION_DIR/mcp.err"
+is "$?:$(wc -l < "$GMO_SESSION_DIR/mcp.err")" "2:1" "stdin a directory: exit status 2, one line"
+
 done_testing

@@ -140,7 +140,8 @@ test_json_invalid (void)
 static void
 test_json_getters (void)
 {
-  const char *doc = "{\"s\": \"v\", \"i\": 7, \"f\": 1.5, \"n\": null, \"is\": \"7\"}";
+  const char *doc = "{\"s\": \"v\", \"i\": 7, \"f\": 1.5, \"n\": null, \"is\": \"7\", "
+                    "\"nul\": \"a\\u0000b\"}";
   g_autoptr (GError) error = NULL;
   g_autoptr (json_object) value = gmo_json_parse (doc, strlen (doc), GMO_ERROR_USAGE, &error);
   gint64 n = 0;
@@ -150,6 +151,7 @@ test_json_getters (void)
   g_assert_null (gmo_json_get_string (value, "i"));
   g_assert_null (gmo_json_get_string (value, "missing"));
   g_assert_null (gmo_json_get_string (NULL, "s"));
+  g_assert_null (gmo_json_get_string (value, "nul"));
   g_assert_true (gmo_json_get_int64 (value, "i", &n));
   g_assert_cmpint (n, ==, 7);
   g_assert_false (gmo_json_get_int64 (value, "f", &n));

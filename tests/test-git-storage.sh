@@ -211,6 +211,12 @@ is "$?:$(cat "$tmp/err")" "0:" "invalid UTF-8 in values passes through"
 is "$(direct get protocol=https host=utf8.example | od -An -c | tr -s ' ')" \
   "$(printf 'username=u\npassword=\377\376\n' | od -An -c | tr -s ' ')" "and comes back byte for byte"
 
+# I/O failures are the caller's: the usage status and one line, never 1.
+"$helper" get < / >"$tmp/out" 2>"$tmp/err"
+is "$?:$(wc -l < "$tmp/err")" "2:1" "stdin a directory: exit status 2, one line on stderr"
+printf 'protocol=https\nhost=full.example\n\n' | "$helper" capability >/dev/full 2>"$tmp/err"
+is "$?:$(wc -l < "$tmp/err")" "2:1" "stdout full: exit status 2, one line on stderr"
+
 out=$("$helper" --help 2>"$tmp/err"); rc=$?
 is "$rc:$(cat "$tmp/err")" "0:" "--help exits 0 with nothing on stderr"
 like "$out" '^usage: git-credential-gmail-oauth <get\|store\|erase\|capability>' "--help prints the usage on stdout"

@@ -483,7 +483,7 @@ test_fault_bad_response (void)
     { "non_json", "Invalid JSON" },    { "bad_json", "access_token" },
     { "wrong_types", "access_token" }, { "trailing", "Invalid JSON" },
     { "oversized", "too large" },      { "deep_json", "Invalid JSON" },
-    { "redirect", "HTTP 302" },
+    { "redirect", "HTTP 302" },        { "nul_token", "access_token" },
   };
   g_autofree gchar *rt = setup_grant ();
 
