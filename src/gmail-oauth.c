@@ -189,8 +189,8 @@ cmd_import (int argc, char **argv)
       || *client_id == '\0' || refresh_token == NULL || *refresh_token == '\0')
     {
       g_set_error (&error, GMO_ERROR, GMO_ERROR_USAGE,
-                   _("Not an “authorized_user” grant: it needs type, client_id, client_secret "
-                     "and refresh_token"));
+                   _("Not an “authorized_user” grant: it needs the strings client_id and "
+                     "refresh_token, and client_secret when the client has one"));
       goto out;
     }
 
