@@ -14,26 +14,17 @@ on_body (char *data, size_t size, size_t nmemb, void *user_data)
   return size * nmemb;
 }
 
-/**
- * gmo_test_fake_call:
- * @method: "GET" or "POST"
- * @path: a /control path
- * @json_body: (nullable): the request body
- *
- * Calls the stand-in; aborts the test if that fails.
- *
- * Returns: (transfer full): the parsed answer.
- */
-json_object *
-gmo_test_fake_call (const gchar *method, const gchar *path, const gchar *json_body)
+/* One request to the stand-in; aborts the test if it fails. Returns the HTTP
+ * status; the body goes to @body and a redirect's target to @out_location. */
+static long
+fake_perform (const gchar *method, const gchar *path, const gchar *json_body, GString *body,
+              gchar **out_location)
 {
   const gchar *base = g_getenv ("GMO_FAKE_GOOGLE");
   g_autoptr (CURL) curl = curl_easy_init ();
   g_autoptr (curl_slist) headers = NULL;
-  g_autoptr (GString) body = g_string_new (NULL);
   g_autofree gchar *url = NULL;
-  g_autoptr (GError) error = NULL;
-  json_object *answer;
+  char *location = NULL;
   long status = 0;
 
   g_assert_nonnull (base);
@@ -47,11 +38,53 @@ gmo_test_fake_call (const gchar *method, const gchar *path, const gchar *json_bo
   g_assert_cmpint (curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, on_body), ==, CURLE_OK);
   g_assert_cmpint (curl_easy_setopt (curl, CURLOPT_WRITEDATA, body), ==, CURLE_OK);
   g_assert_cmpint (curl_easy_perform (curl), ==, CURLE_OK);
-  curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
-  g_assert_cmpint (status, ==, 200);
+  g_assert_cmpint (curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status), ==, CURLE_OK);
+  if (out_location != NULL)
+    {
+      g_assert_cmpint (curl_easy_getinfo (curl, CURLINFO_REDIRECT_URL, &location), ==, CURLE_OK);
+      *out_location = g_strdup (location);
+    }
+  return status;
+}
+
+/**
+ * gmo_test_fake_call:
+ * @method: "GET" or "POST"
+ * @path: a /control path
+ * @json_body: (nullable): the request body
+ *
+ * Calls the stand-in; aborts the test if that fails.
+ *
+ * Returns: (transfer full): the parsed answer.
+ */
+json_object *
+gmo_test_fake_call (const gchar *method, const gchar *path, const gchar *json_body)
+{
+  g_autoptr (GString) body = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  json_object *answer;
+
+  g_assert_cmpint (fake_perform (method, path, json_body, body, NULL), ==, 200);
   answer = gmo_json_parse (body->str, body->len, GMO_ERROR_BAD_RESPONSE, &error);
   g_assert_no_error (error);
   return answer;
+}
+
+/**
+ * gmo_test_fake_redirect:
+ * @path: a path of the stand-in that answers with a redirect (/auth?...)
+ *
+ * Returns: (transfer full): the target of the 302 answer to a GET of @path.
+ */
+gchar *
+gmo_test_fake_redirect (const gchar *path)
+{
+  g_autoptr (GString) body = g_string_new (NULL);
+  gchar *location = NULL;
+
+  g_assert_cmpint (fake_perform ("GET", path, NULL, body, &location), ==, 302);
+  g_assert_nonnull (location);
+  return location;
 }
 
 /**

@@ -14,62 +14,17 @@
 #include "gmo-autocleanups.h"
 #include "gmo-error.h"
 #include "gmo-oauth.h"
+#include "gmo-test-util.h"
 
 #define CLIENT_ID "test-client.apps.googleusercontent.com"
 #define CLIENT_SECRET "GOCSPX-test-client-secret"
 #define REDIRECT_URI "http://127.0.0.1:1/"
 #define VERIFIER "test-verifier-0123456789-0123456789-0123456789"
 
-static size_t
-on_write (char *data, size_t size, size_t nmemb, void *user_data)
-{
-  g_string_append_len (user_data, data, (gssize) (size * nmemb));
-  return size * nmemb;
-}
-
-/* Talks to the stand-in: POST @body (JSON) to @path, or GET it when @body is
- * NULL. Returns the JSON answer; @out_location gets a redirect's target. */
-static json_object *
-fake_request (const gchar *path, const gchar *body, gchar **out_location)
-{
-  const gchar *base = g_getenv ("GMO_FAKE_GOOGLE");
-  g_autofree gchar *url = NULL;
-  g_autoptr (CURL) curl = curl_easy_init ();
-  g_autoptr (curl_slist) headers = curl_slist_append (NULL, "Content-Type: application/json");
-  g_autoptr (GString) answer = g_string_new (NULL);
-  long status = 0;
-  char *location = NULL;
-
-  g_assert_nonnull (base);
-  url = g_strconcat (base, path, NULL);
-  g_assert_cmpint (curl_easy_setopt (curl, CURLOPT_URL, url), ==, CURLE_OK);
-  g_assert_cmpint (curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, on_write), ==, CURLE_OK);
-  g_assert_cmpint (curl_easy_setopt (curl, CURLOPT_WRITEDATA, answer), ==, CURLE_OK);
-  if (body != NULL)
-    {
-      g_assert_cmpint (curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers), ==, CURLE_OK);
-      g_assert_cmpint (curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body), ==, CURLE_OK);
-    }
-  g_assert_cmpint (curl_easy_perform (curl), ==, CURLE_OK);
-  g_assert_cmpint (curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status), ==, CURLE_OK);
-  if (out_location != NULL)
-    {
-      g_assert_cmpint (status, ==, 302);
-      g_assert_cmpint (curl_easy_getinfo (curl, CURLINFO_REDIRECT_URL, &location), ==, CURLE_OK);
-      *out_location = g_strdup (location);
-      return NULL;
-    }
-  if (status != 200)
-    g_error ("%s: HTTP %ld: %s", path, status, answer->str);
-  return json_tokener_parse (answer->str);
-}
-
 static void
 ctl (const gchar *path, const gchar *body)
 {
-  g_autoptr (json_object) answer = fake_request (path, body, NULL);
-
-  g_assert_nonnull (answer);
+  json_object_put (gmo_test_fake_call ("POST", path, body));
 }
 
 static void
@@ -81,30 +36,13 @@ fault (const gchar *kind, gint count, gint retry_after)
   ctl ("/control/fault", body);
 }
 
-static gint64
-stat_int (const gchar *key)
-{
-  g_autoptr (json_object) stats = fake_request ("/control/stats", NULL, NULL);
-  json_object *member = NULL;
-
-  g_assert_true (json_object_object_get_ex (stats, key, &member));
-  return json_object_get_int64 (member);
-}
-
 /* Resets the stand-in and registers a client and a fresh grant. Returns the
  * grant's refresh token. */
 static gchar *
 setup_grant (void)
 {
-  g_autoptr (json_object) answer = NULL;
-  json_object *token = NULL;
-
-  ctl ("/control/reset", "{}");
-  ctl ("/control/client",
-       "{\"client_id\": \"" CLIENT_ID "\", \"client_secret\": \"" CLIENT_SECRET "\"}");
-  answer = fake_request ("/control/grant", "{\"client_id\": \"" CLIENT_ID "\"}", NULL);
-  g_assert_true (json_object_object_get_ex (answer, "refresh_token", &token));
-  return g_strdup (json_object_get_string (token));
+  gmo_test_fake_reset ();
+  return gmo_test_fake_add_grant (CLIENT_ID, CLIENT_SECRET);
 }
 
 /* A failure's message and details: one line, never a secret. */
@@ -137,7 +75,7 @@ assert_refresh_fails (const gchar *refresh_token, GmoError code, const gchar *de
   assert_clean (error, details, refresh_token);
   if (details_part != NULL)
     g_assert_nonnull (strstr (details, details_part));
-  g_assert_cmpint (stat_int ("token_requests"), ==, requests);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, requests);
 }
 
 static GmoTokenResponse *
@@ -266,7 +204,7 @@ test_refresh_success (void)
   g_assert_cmpint (ABS (response->server_date - now), <=, 5);
 
   /* The form: what the reference tool sends, and no scope. */
-  stats = fake_request ("/control/stats", NULL, NULL);
+  stats = gmo_test_fake_call ("GET", "/control/stats", NULL);
   g_assert_true (json_object_object_get_ex (stats, "last_token_request", &request));
   g_assert_cmpstr (json_object_get_string (json_object_object_get (request, "grant_type")), ==,
                    "refresh_token");
@@ -275,7 +213,7 @@ test_refresh_success (void)
   g_assert_cmpstr (json_object_get_string (json_object_object_get (request, "refresh_token")), ==,
                    rt);
   g_assert_false (json_object_object_get_ex (request, "scope", NULL));
-  g_assert_cmpint (stat_int ("token_requests"), ==, 1);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 1);
 }
 
 static void
@@ -307,7 +245,7 @@ test_refresh_no_secret (void)
   g_assert_null (response);
   g_assert_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE);
   g_assert_cmpstr (details, ==, "invalid_request: Missing required parameter: client_secret");
-  g_assert_cmpint (stat_int ("token_requests"), ==, 1);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 1);
 }
 
 static void
@@ -324,7 +262,7 @@ test_fault_invalid_grant (void)
   g_assert_cmpstr (details, ==, "invalid_grant: Token has been expired or revoked.");
   g_assert_nonnull (strstr (error->message, "7 days"));
   g_assert_nonnull (strstr (error->message, "Testing"));
-  g_assert_cmpint (stat_int ("token_requests"), ==, 1);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 1);
 
   /* A refresh token the server does not know: the same, for real. */
   assert_refresh_fails ("1//unknown-token", GMO_ERROR_REAUTHORIZE, "invalid_grant", 2);
@@ -344,7 +282,7 @@ test_fault_invalid_rapt (void)
   g_assert_nonnull (strstr (details, "invalid_grant"));
   g_assert_nonnull (strstr (error->message, "Workspace"));
   g_assert_null (strstr (error->message, "7 days"));
-  g_assert_cmpint (stat_int ("token_requests"), ==, 1);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 1);
 }
 
 static void
@@ -371,7 +309,7 @@ test_fault_bad_client (void)
   g_assert_nonnull (strstr (error->message, "not found"));
   g_clear_error (&error);
   ctl ("/control/client", "{\"client_id\": \"other\", \"client_secret\": \"" CLIENT_SECRET "\"}");
-  other = fake_request ("/control/grant", "{\"client_id\": \"other\"}", NULL);
+  other = gmo_test_fake_call ("POST", "/control/grant", "{\"client_id\": \"other\"}");
   g_assert_true (json_object_object_get_ex (other, "refresh_token", &other_rt));
   assert_refresh_fails (json_object_get_string (other_rt), GMO_ERROR_BAD_CLIENT,
                         "unauthorized_client", 5);
@@ -396,7 +334,7 @@ test_fault_429_retry_after (void)
   fault ("429", 1, 1);
   response = refresh_ok (rt);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, G_USEC_PER_SEC);
-  g_assert_cmpint (stat_int ("token_requests"), ==, 2);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 2);
 }
 
 static void
@@ -413,7 +351,7 @@ test_fault_429_too_long (void)
   g_assert_error (error, GMO_ERROR, GMO_ERROR_TRANSIENT);
   g_assert_nonnull (strstr (error->message, "60"));
   g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
-  g_assert_cmpint (stat_int ("token_requests"), ==, 1);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 1);
 }
 
 static void
@@ -437,11 +375,11 @@ test_fault_503_once (void)
 
   fault ("503", 1, 1);
   response = refresh_ok (rt);
-  g_assert_cmpint (stat_int ("token_requests"), ==, 2);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 2);
   /* An HTML 504 from a proxy is as transient. */
   fault ("504", 1, 1);
   again = refresh_ok (rt);
-  g_assert_cmpint (stat_int ("token_requests"), ==, 4);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 4);
 }
 
 static void
@@ -469,7 +407,7 @@ test_fault_reset (void)
   /* One reset, then an answer: the retry hides it. */
   fault ("reset", 1, 1);
   response = refresh_ok (rt);
-  g_assert_cmpint (stat_int ("token_requests"), ==, 5);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 5);
 }
 
 static void
@@ -528,7 +466,7 @@ get_auth_code (const gchar *verifier)
                           "&code_challenge=%s&code_challenge_method=S256"
                           "&scope=https%%3A%%2F%%2Fmail.google.com%%2F",
                           CLIENT_ID, REDIRECT_URI, challenge);
-  fake_request (path, NULL, &location);
+  location = gmo_test_fake_redirect (path);
   uri = g_uri_parse (location, G_URI_FLAGS_NONE, NULL);
   g_assert_nonnull (uri);
   params = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
@@ -554,7 +492,7 @@ test_exchange_success (void)
   g_assert_nonnull (response->access_token);
   g_assert_nonnull (response->refresh_token);
   g_assert_cmpstr (response->scope, ==, "https://mail.google.com/");
-  g_assert_cmpint (stat_int ("successful_code_exchanges"), ==, 1);
+  g_assert_cmpint (gmo_test_fake_stat ("successful_code_exchanges"), ==, 1);
   refreshed = refresh_ok (response->refresh_token);
 }
 
@@ -574,7 +512,7 @@ test_exchange_pkce_failure (void)
   g_assert_error (error, GMO_ERROR, GMO_ERROR_REAUTHORIZE);
   g_assert_cmpstr (details, ==, "invalid_grant: Bad code verifier.");
   g_assert_null (strstr (error->message, code));
-  g_assert_cmpint (stat_int ("token_requests"), ==, 1);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 1);
 }
 
 static void
@@ -595,7 +533,7 @@ test_revoke (void)
   g_assert_error (error, GMO_ERROR, GMO_ERROR_REAUTHORIZE);
   g_assert_nonnull (strstr (details, "invalid_token"));
   assert_clean (error, details, rt);
-  g_assert_cmpint (stat_int ("revoke_requests"), ==, 2);
+  g_assert_cmpint (gmo_test_fake_stat ("revoke_requests"), ==, 2);
   g_free (details);
 }
 
@@ -608,12 +546,12 @@ test_revoke_transient (void)
   ctl ("/control/fault", "{\"kind\": \"503\", \"endpoint\": \"revoke\"}");
   g_assert_true (gmo_oauth_revoke (rt, NULL, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (stat_int ("revoke_requests"), ==, 2);
+  g_assert_cmpint (gmo_test_fake_stat ("revoke_requests"), ==, 2);
 
   ctl ("/control/fault", "{\"kind\": \"500\", \"endpoint\": \"revoke\", \"count\": -1}");
   g_assert_false (gmo_oauth_revoke (rt, NULL, NULL, &error));
   g_assert_error (error, GMO_ERROR, GMO_ERROR_TRANSIENT);
-  g_assert_cmpint (stat_int ("revoke_requests"), ==, 5);
+  g_assert_cmpint (gmo_test_fake_stat ("revoke_requests"), ==, 5);
 }
 
 static gpointer
@@ -653,18 +591,18 @@ test_cancel (void)
   /* A hung request. */
   fault ("timeout", 1, 1);
   assert_cancelled_promptly (rt);
-  g_assert_cmpint (stat_int ("token_requests"), ==, 1);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 1);
 
   /* A wait between attempts. */
   fault ("429", 1, 10);
   assert_cancelled_promptly (rt);
-  g_assert_cmpint (stat_int ("token_requests"), ==, 2);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 2);
 
   /* Cancelled before it starts: nothing is sent. */
   g_cancellable_cancel (cancelled);
   response = gmo_oauth_refresh (CLIENT_ID, CLIENT_SECRET, rt, NULL, cancelled, &error);
   g_assert_error (error, GMO_ERROR, GMO_ERROR_TRANSIENT);
-  g_assert_cmpint (stat_int ("token_requests"), ==, 2);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 2);
 }
 
 int
