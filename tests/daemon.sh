@@ -100,11 +100,17 @@ ctl POST /control/reset >/dev/null
 monitor=$GMO_SESSION_DIR/monitor.out
 gdbus monitor --session --dest $name >"$monitor" 2>&1 &
 monitor_pid=$!
-sleep 0.5
+# The monitor has subscribed once it has been told who owns the name.
+wait_for() { # wait_for REGEX FILE: up to 10 s for a line of FILE that matches
+  local i
+  for i in $(seq 1 200); do grep -qE "$1" "$2" && return 0; sleep 0.05; done
+  return 1
+}
+wait_for "is owned by" "$monitor"
 call Refresh me@example.com >/dev/null
 ctl POST /control/fault '{"kind":"invalid_grant"}' >/dev/null
 call Refresh me@example.com >/dev/null
-sleep 0.5
+wait_for "AuthorizationRequired" "$monitor"
 kill $monitor_pid; wait $monitor_pid 2>/dev/null
 like "$(cat "$monitor")" "io.github.gmail_oauth.Broker1.TokenRefreshed \('me@example.com', int64 [0-9]+\)" \
   "TokenRefreshed is emitted"
@@ -143,7 +149,8 @@ for _ in 1 2 3 4; do call GetAccessToken me@example.com >/dev/null; sleep 1; don
 ok $(kill -0 $idle 2>/dev/null; echo $?) "--idle-timeout=2: calls every second keep it alive"
 wait_exit $idle 5; is "$exit_status" 0 "it exits with status 0 two seconds after the last call"
 
-"$daemon" --replace --idle-timeout=0 --watchdog-timeout=1 &
+dog_log=$HOME/watchdog.log
+G_MESSAGES_DEBUG=all "$daemon" --replace --idle-timeout=0 --watchdog-timeout=1 2>"$dog_log" &
 dog=$!
 wait_owner $dog
 ctl POST /control/reset >/dev/null
@@ -153,6 +160,12 @@ out=$(call Refresh me@example.com)
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 like "$out" "GDBus.Error:$err.Transient: me@example.com: .*longer than 1 seconds" "a hung refresh is cancelled by the watchdog: Transient"
 ok $(( elapsed < 3000 ? 0 : 1 )) "the watchdog answered after ~1 s (${elapsed} ms)"
+# The cancelled task still holds the account's lock until libcurl notices the
+# cancellation (its progress callback runs about once a second); only then can
+# a new refresh be expected to finish within this daemon's 1 s watchdog.
+wait_for "A timed-out request for me@example.com finished" "$dog_log"
+like "$(cat "$dog_log")" "A timed-out request for me@example.com finished after all" "the cancelled task ends"
+is "$(stat token_requests)" 1 "and did not retry"
 like "$(call Refresh me@example.com)" "^\('ya29\." "the next refresh succeeds"
 kill -TERM $dog
 wait_exit $dog 5; is "$exit_status" 0 "exits 0"

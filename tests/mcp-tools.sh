@@ -161,7 +161,7 @@ rc=$?
 took=$(( ($(date +%s%N) - start) / 1000000 ))
 exec 9>&-
 is "$rc" 0 "SIGTERM during a tool call: exit status 0"
-ok $(( took < 1000 ? 0 : 1 )) "SIGTERM during a tool call: gone in $took ms"
+ok $(( took < 2500 ? 0 : 1 )) "SIGTERM during a tool call: gone in $took ms (the call had 4.5 s to go)"
 ctl POST /control/config '{"delay":0.0}' >/dev/null
 
 # Unreadable standard input: one line on stderr and the usage status, not 1.

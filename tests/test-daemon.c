@@ -402,8 +402,9 @@ on_refresh_done (GObject *source, GAsyncResult *result, gpointer user_data)
   *done = TRUE;
 }
 
-/* A slow refresh of one account does not hold up another. This bound is
- * behaviour (the refresh runs off the main loop), not a benchmark. */
+/* A slow refresh of one account does not hold up another. The bound is
+ * behaviour, not a benchmark: blocked behind the refresh, the call would take
+ * the stand-in's 3 s delay; 1 s leaves room for a loaded, sanitized build. */
 static void
 test_other_account_stays_responsive (void)
 {
@@ -436,7 +437,7 @@ test_other_account_stays_responsive (void)
   g_assert_cmpstr (token, ==, cached);
   g_test_message (
       "GetAccessToken of a cached account during a slow refresh: %" G_GINT64_FORMAT " us", elapsed);
-  g_assert_cmpint (elapsed, <, 50 * 1000);
+  g_assert_cmpint (elapsed, <, G_USEC_PER_SEC);
   g_assert_false (done);
 
   while (!done)
