@@ -506,7 +506,9 @@ cmd_remove (int argc, char **argv)
   gboolean revoke = FALSE, force = FALSE, removed = FALSE;
   const GOptionEntry entries[] = {
     { "revoke", 0, 0, G_OPTION_ARG_NONE, &revoke,
-      N_("Revoke the grant at Google first; keep the record if that fails"), NULL },
+      N_("Revoke the grant at Google first; keep the record if that fails (a grant Google "
+         "no longer knows counts as revoked)"),
+      NULL },
     { "force", 0, 0, G_OPTION_ARG_NONE, &force,
       N_("With --revoke: delete the record even if revocation fails"), NULL },
     { NULL },
@@ -533,7 +535,16 @@ cmd_remove (int argc, char **argv)
         }
       if (!gmo_oauth_revoke (grant->refresh_token, NULL, NULL, &revoke_error))
         {
-          if (!force)
+          /* Google answers invalid_token for a grant that no longer works:
+           * what --revoke was asked to bring about is already so. */
+          if (g_error_matches (revoke_error, GMO_ERROR, GMO_ERROR_REAUTHORIZE))
+            g_printerr (_("gmail-oauth: %s: the grant was already revoked or expired; deleting "
+                          "the record\n"),
+                        account);
+          else if (force)
+            g_printerr (_("gmail-oauth: %s: revocation failed, deleting anyway: %s\n"), account,
+                        revoke_error->message);
+          else
             {
               g_set_error (&error, revoke_error->domain, revoke_error->code,
                            _("%s: revocation failed, the record is kept (use --force to delete "
@@ -541,8 +552,6 @@ cmd_remove (int argc, char **argv)
                            account, revoke_error->message);
               goto out;
             }
-          g_printerr (_("gmail-oauth: %s: revocation failed, deleting anyway: %s\n"), account,
-                      revoke_error->message);
         }
     }
 

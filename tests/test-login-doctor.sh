@@ -54,6 +54,18 @@ gmail-oauth status rev2@example.com >/dev/null 2>&1
 is $? 3 "the record is gone"
 ctl POST /control/clear-faults >/dev/null
 
+# --- a grant Google already refuses: the aim of --revoke holds, the record goes ---
+rt=$(setup_account rev3@example.com)
+is "$(curl -sS -d "token=$rt" "$GMAIL_OAUTH_REVOKE_URL")" "{}" "revoked behind our back"
+before=$(revokes)
+gmail-oauth remove rev3@example.com --revoke 2>"$work/err.rev3"
+is $? 0 "remove --revoke of an already revoked grant succeeds"
+is "$(revokes)" $((before + 1)) "after asking Google once"
+like "$(cat "$work/err.rev3")" "already revoked or expired; deleting" "and says so"
+is "$(wc -l <"$work/err.rev3")" 1 "in one line"
+gmail-oauth status rev3@example.com >/dev/null 2>&1
+is $? 3 "the record is gone"
+
 gmail-oauth remove nobody@example.com --revoke 2>/dev/null
 is $? 3 "remove --revoke of an unknown account is no-account"
 
