@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "gmo-autocleanups.h"
+#include "gmo-curl.h"
 #include "gmo-error.h"
 #include "gmo-json.h"
 #include "gmo-oauth.h"
@@ -70,7 +71,8 @@ gmo_token_response_free (GmoTokenResponse *response)
 /**
  * gmo_oauth_check_url:
  * @url: an endpoint URL
- * @error: return location for a %GMO_ERROR_USAGE error
+ * @error: return location for a %GMO_ERROR_USAGE error (or the error of
+ *   gmo_curl_load())
  *
  * Accepts only https:// URLs, and http:// to a loopback host (127.0.0.0/8,
  * ::1, localhost), without user name or password. The message never repeats
@@ -81,13 +83,17 @@ gmo_token_response_free (GmoTokenResponse *response)
 gboolean
 gmo_oauth_check_url (const gchar *url, GError **error)
 {
-  g_autoptr (CURLU) parsed = curl_url ();
+  g_autoptr (CURLU) parsed = NULL;
   g_autofree gchar *host = NULL;
   char *part = NULL;
   CURLUcode rc;
   gboolean is_https;
 
   g_return_val_if_fail (url != NULL, FALSE);
+  /* Every request checks its URL first: libcurl is loaded here. */
+  if (!gmo_curl_load (error))
+    return FALSE;
+  parsed = curl_url ();
   if (parsed == NULL)
     g_error ("out of memory");
 
@@ -192,20 +198,19 @@ gmo_oauth_endpoint_url (GmoEndpoint endpoint, GError **error)
 static void
 form_add (GString *form, const gchar *key, const gchar *value)
 {
-  char *escaped;
+  gchar *escaped;
 
   if (value == NULL)
     return;
-  escaped = curl_easy_escape (NULL, value, 0);
-  if (escaped == NULL)
-    g_error ("out of memory");
+  /* application/x-www-form-urlencoded: all but the unreserved characters. */
+  escaped = g_uri_escape_string (value, NULL, FALSE);
   if (form->len > 0)
     g_string_append_c (form, '&');
   g_string_append (form, key);
   g_string_append_c (form, '=');
   g_string_append (form, escaped);
   gmo_wipe (escaped, strlen (escaped));
-  curl_free (escaped);
+  g_free (escaped);
 }
 
 static GmoSecretString *
@@ -214,21 +219,6 @@ form_new (void)
   /* Large enough for every form we send, so that the secrets in it are never
    * left behind by a reallocation. */
   return g_string_sized_new (8192);
-}
-
-static void
-ensure_curl_initialized (void)
-{
-  static gsize initialized = 0;
-
-  if (g_once_init_enter (&initialized))
-    {
-      CURLcode rc = curl_global_init (CURL_GLOBAL_DEFAULT);
-
-      if (rc != CURLE_OK)
-        g_warning ("curl_global_init failed: %s", curl_easy_strerror (rc));
-      g_once_init_leave (&initialized, 1);
-    }
 }
 
 static size_t
@@ -323,7 +313,6 @@ http_post (const gchar *url, const GmoSecretString *form, glong timeout_ms, Repl
   g_autoptr (CURL) curl = NULL;
   CURLcode rc = CURLE_OK;
 
-  ensure_curl_initialized ();
   gmo_bytes_wipe_free (reply->body);
   reply->capacity = 4096;
   reply->body = g_byte_array_sized_new (reply->capacity);

@@ -73,6 +73,12 @@ run gmail-oauth token ME@Example.COM
 is "$out" "$token" "second call returns the cached token (account case-insensitive)"
 is "$(json_get "$(ctl GET /control/stats)" token_requests)" 1 "second call made no token request"
 
+# libcurl (and its ~30 libraries) is loaded only when a request is to be made.
+curl_loads() { LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -c 'file=libcurl\.so.*dynamically loaded'; }
+is "$(curl_loads gmail-oauth token "$A")" 0 "a cached token does not load libcurl"
+is "$(curl_loads env GMAIL_OAUTH_TOKEN_URL=http://example.com/ gmail-oauth refresh "$A")" 1 \
+  "a refresh loads it (and then refuses plain http to a remote host)"
+
 # Formats.
 run gmail-oauth token "$A" --format=json
 is "$(json_get "$out" access_token)" "$token" "json format: access_token"

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gmo-autocleanups.h"
+#include "gmo-curl.h"
 #include "gmo-json.h"
 #include "gmo-test-util.h"
 
@@ -21,13 +22,16 @@ fake_perform (const gchar *method, const gchar *path, const gchar *json_body, GS
               gchar **out_location)
 {
   const gchar *base = g_getenv ("GMO_FAKE_GOOGLE");
-  g_autoptr (CURL) curl = curl_easy_init ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CURL) curl = NULL;
   g_autoptr (curl_slist) headers = NULL;
   g_autofree gchar *url = NULL;
   char *location = NULL;
   long status = 0;
 
   g_assert_nonnull (base);
+  g_assert_true (gmo_curl_load (&error));
+  curl = curl_easy_init ();
   url = g_strconcat (base, path, NULL);
   headers = curl_slist_append (NULL, "Content-Type: application/json");
   g_assert_cmpint (curl_easy_setopt (curl, CURLOPT_URL, url), ==, CURLE_OK);
