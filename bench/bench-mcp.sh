@@ -5,7 +5,8 @@
 # - start-up: spawn to the `initialize` answer, beside spawning `cat` to echo one line;
 # - tools/call gmail_refresh_token in a running server, beside a bare `curl` POST
 #   of the same refresh to the same endpoint;
-# - peak RSS of a whole session, and of one with a 4 MiB message.
+# - peak RSS of a whole session, of one that makes no request, and of one with
+#   a 4 MiB message.
 # Targets: start-up < 20 ms, call within 1.5x of curl, RSS < 10 MiB.
 set -eu
 runs=${GMO_BENCH_RUNS:-40}
@@ -55,8 +56,8 @@ def spawn_first_line(argv, line):
     return took
 
 # Start-up, interleaved with its floor.
-# Most of a start-up is the dynamic loader mapping libcurl's and libsecret's
-# libraries: `curl --version` loads the same libcurl tree.
+# libcurl is loaded by the first request, not at start-up (src/gmo-curl.c):
+# `curl --version` shows what mapping its tree of libraries costs.
 floor, floor_curl, ours = [], [], []
 for _ in range(runs):
     floor.append(spawn_first_line(["cat"], INIT))
@@ -97,7 +98,7 @@ f = row("floor: curl POST /token (whole process)", floor, 0)
 refresh = row("tools/call gmail_refresh_token (running server)", ours, f)
 ratio = refresh / f
 
-# Peak RSS: a whole session, then one with a 4 MiB message.
+# Peak RSS: a whole session, one without a request, one with a 4 MiB message.
 def peak_rss(data):
     p = subprocess.run(["/usr/bin/time", "-v", "gmail-oauth", "mcp"], input=data.encode(),
                        capture_output=True)
@@ -109,6 +110,7 @@ session += call(20, "gmail_get_access_token", {}) + call(21, "gmail_list_account
 rss = peak_rss(session)
 refresh_only = INIT + "".join(call(10 + i, "gmail_refresh_token", ARGS) for i in range(5))
 rss_keyless = peak_rss(refresh_only)
+rss_idle = peak_rss(INIT + json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}) + "\n")
 big = INIT + json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": "x" * (4 * 1024 * 1024 - 100)}}) + "\n"
 rss_big = peak_rss(big)
 floor_rss = float(re.search(r"Maximum resident set size \(kbytes\): (\d+)",
@@ -119,6 +121,7 @@ print("Peak RSS (VmHWM, /usr/bin/time -v):")
 print(f"{'floor: curl POST':52} {floor_rss:8.2f} MiB")
 print(f"{'gmail-oauth mcp: 9 requests, all tools (keyring)':52} {rss:8.2f} MiB")
 print(f"{'gmail-oauth mcp: 5 x gmail_refresh_token (no keyring)':52} {rss_keyless:8.2f} MiB")
+print(f"{'gmail-oauth mcp: initialize, tools/list (no libcurl)':52} {rss_idle:8.2f} MiB")
 print(f"{'gmail-oauth mcp: one 4 MiB message':52} {rss_big:8.2f} MiB")
 
 print()
