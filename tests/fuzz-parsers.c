@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* One entry point for the parsers of untrusted input: the first byte picks
+ * the parser (modulo N_TARGETS), the rest is its input. Built two ways:
+ * - configure --enable-fuzzing (CC=clang): a libFuzzer binary, run by
+ *   `make fuzz`; every parser must return, whatever the bytes, without a
+ *   sanitizer report or a GLib warning;
+ * - otherwise: a test that replays every file under tests/fuzz/ (seeds, and
+ *   inputs that once failed) through the same entry point.
+ * The git helper's own source is included, as in test-git-proto.c, for its
+ * static parser. */
+#include "git-credential-gmail-oauth.c"
+
+#include <stdint.h>
+
+/* The helper's main, which this file does not run. */
+static int (*const unused_git_main) (int, char **) G_GNUC_UNUSED = git_main;
+
+#include "gmo-json.h"
+#include "gmo-login.h"
+#include "gmo-mcp.h"
+
+int LLVMFuzzerInitialize (int *argc, char ***argv);
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+enum
+{
+  TARGET_JSON,
+  TARGET_GIT_REQUEST,
+  TARGET_LOGIN_REQUEST_LINE,
+  TARGET_LOGIN_PASTED,
+  TARGET_CLIENT_SECRETS,
+  TARGET_MCP,
+  N_TARGETS
+};
+
+#define STATE "st4te-Of-This-Login"
+#define REDIRECT_URI "http://127.0.0.1:8765/"
+
+static json_object *
+tool_echo (json_object *arguments, gboolean *out_is_error)
+{
+  json_object *copy = NULL;
+
+  if (gmo_json_get_string (arguments, "fail") != NULL)
+    {
+      g_autoptr (GError) error = g_error_new (GMO_ERROR, GMO_ERROR_TRANSIENT, "failed");
+
+      *out_is_error = TRUE;
+      return gmo_mcp_tool_error (error, "details");
+    }
+  json_object_deep_copy (arguments, &copy, NULL);
+  return copy;
+}
+
+static const GmoMcpTool fuzz_tools[] = {
+  { "echo", "Echo", "Echoes its arguments",
+    "{\"type\": \"object\", \"properties\": {\"fail\": {\"type\": \"string\"}}}",
+    GMO_MCP_TOOL_READ_ONLY, tool_echo },
+};
+
+static void
+on_emit (const gchar *message, gsize len, gpointer user_data)
+{
+  gsize *total = user_data;
+
+  g_assert (strlen (message) == len);
+  *total += len;
+}
+
+static void
+fuzz_login (gint target, const gchar *text)
+{
+  g_autoptr (GmoSecret) code = NULL;
+  g_autofree gchar *problem = NULL;
+  GmoLoginAnswer answer;
+
+  if (target == TARGET_LOGIN_REQUEST_LINE)
+    answer = gmo_login_parse_request_line (text, STATE, &code, &problem);
+  else
+    answer = gmo_login_parse_pasted (text, REDIRECT_URI, STATE, &code, &problem);
+  /* A code comes only with our state; anything but a code says why. */
+  g_assert ((answer == GMO_LOGIN_ANSWER_CODE) == (code != NULL));
+  g_assert (answer == GMO_LOGIN_ANSWER_CODE || problem != NULL);
+}
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  /* A warning or a critical is a bug too. */
+  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  const gchar *input = (const gchar *)data + 1;
+  gsize len = size - 1;
+  g_autoptr (GError) error = NULL;
+
+  if (size == 0)
+    return 0;
+  switch (data[0] % N_TARGETS)
+    {
+    case TARGET_JSON:
+      {
+        g_autoptr (GmoSecretJson) json = gmo_json_parse (input, len, GMO_ERROR_USAGE, &error);
+
+        g_assert ((json == NULL) == (error != NULL));
+        break;
+      }
+    case TARGET_GIT_REQUEST:
+      {
+        g_auto (GmoGitCredential) c = { 0 };
+        gboolean ok = gmo_git_request_parse (&c, input, len, &error);
+
+        g_assert (ok == (error == NULL));
+        break;
+      }
+    case TARGET_LOGIN_REQUEST_LINE:
+    case TARGET_LOGIN_PASTED:
+      {
+        g_autofree gchar *text = g_strndup (input, len);
+
+        fuzz_login (data[0] % N_TARGETS, text);
+        break;
+      }
+    case TARGET_CLIENT_SECRETS:
+      {
+        g_autofree gchar *client_id = NULL;
+        g_autoptr (GmoSecret) client_secret = NULL;
+        gboolean ok
+            = gmo_login_parse_client_secrets (input, len, &client_id, &client_secret, &error);
+
+        g_assert (ok == (client_id != NULL && client_secret != NULL && error == NULL));
+        break;
+      }
+    case TARGET_MCP:
+      {
+        g_autoptr (GmoMcpServer) server
+            = gmo_mcp_server_new ("Fuzzing. Really.", fuzz_tools, G_N_ELEMENTS (fuzz_tools));
+        gsize total = 0;
+
+        gmo_mcp_server_feed (server, input, len, on_emit, &total);
+        gmo_mcp_server_finish (server, on_emit, &total);
+        break;
+      }
+    default:
+      g_assert_not_reached ();
+    }
+  return 0;
+}
+
+#ifndef GMO_FUZZING
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+static void
+replay (gconstpointer path)
+{
+  g_autofree gchar *contents = NULL;
+  gsize len = 0;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (LLVMFuzzerTestOneInput ((const uint8_t *)contents, len), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree gchar *dir_path = NULL;
+  g_autoptr (GDir) dir = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  const gchar *name;
+
+  g_test_init (&argc, &argv, NULL);
+  LLVMFuzzerInitialize (&argc, &argv);
+  dir_path = g_test_build_filename (G_TEST_DIST, "fuzz", NULL);
+  dir = g_dir_open (dir_path, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  g_assert_cmpuint (names->len, >=, N_TARGETS);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const gchar *file = g_ptr_array_index (names, i);
+      g_autofree gchar *test_path = g_strconcat ("/fuzz/replay/", file, NULL);
+      gchar *path = g_build_filename (dir_path, file, NULL);
+
+      g_ptr_array_add (paths, path);
+      g_test_add_data_func (test_path, path, replay);
+    }
+  return g_test_run ();
+}
+#endif
