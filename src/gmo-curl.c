@@ -19,49 +19,38 @@
 
 typedef void (*GmoCurlFunc) (void);
 
+/* The libcurl functions we call, each a field of @api of its own type. */
+#define GMO_CURL_FUNCTIONS(X)                                                                     \
+  X (curl_global_init)                                                                            \
+  X (curl_easy_init)                                                                              \
+  X (curl_easy_setopt)                                                                            \
+  X (curl_easy_perform)                                                                           \
+  X (curl_easy_getinfo)                                                                           \
+  X (curl_easy_cleanup)                                                                           \
+  X (curl_easy_strerror)                                                                          \
+  X (curl_getdate)                                                                                \
+  X (curl_free)                                                                                   \
+  X (curl_url)                                                                                    \
+  X (curl_url_cleanup)                                                                            \
+  X (curl_url_set)                                                                                \
+  X (curl_url_get)                                                                                \
+  X (curl_url_strerror)                                                                           \
+  X (curl_slist_append)                                                                           \
+  X (curl_slist_free_all)
+
+#define FIELD(name) __typeof__ (name) *name;
 static struct
 {
-  CURLcode (*global_init) (long flags);
-  CURL *(*easy_init) (void);
-  CURLcode (*easy_setopt) (CURL *curl, CURLoption option, ...);
-  CURLcode (*easy_perform) (CURL *curl);
-  CURLcode (*easy_getinfo) (CURL *curl, CURLINFO info, ...);
-  void (*easy_cleanup) (CURL *curl);
-  const char *(*easy_strerror) (CURLcode code);
-  time_t (*getdate) (const char *date, const time_t *unused);
-  void (*free) (void *p);
-  CURLU *(*url) (void);
-  void (*url_cleanup) (CURLU *handle);
-  CURLUcode (*url_set) (CURLU *handle, CURLUPart what, const char *part, unsigned int flags);
-  CURLUcode (*url_get) (GMO_CURLU_GET_CONST CURLU *handle, CURLUPart what, char **part, unsigned int flags);
-  const char *(*url_strerror) (CURLUcode code);
-  struct curl_slist *(*slist_append) (struct curl_slist *list, const char *string);
-  void (*slist_free_all) (struct curl_slist *list);
+  GMO_CURL_FUNCTIONS (FIELD)
 } api;
+#undef FIELD
 
-#define SYMBOL(field, name) { G_STRUCT_OFFSET (__typeof__ (api), field), name }
+#define SYMBOL(name) { G_STRUCT_OFFSET (__typeof__ (api), name), #name },
 static const struct
 {
   gsize offset;
   const gchar *name;
-} symbols[] = {
-  SYMBOL (global_init, "curl_global_init"),
-  SYMBOL (easy_init, "curl_easy_init"),
-  SYMBOL (easy_setopt, "curl_easy_setopt"),
-  SYMBOL (easy_perform, "curl_easy_perform"),
-  SYMBOL (easy_getinfo, "curl_easy_getinfo"),
-  SYMBOL (easy_cleanup, "curl_easy_cleanup"),
-  SYMBOL (easy_strerror, "curl_easy_strerror"),
-  SYMBOL (getdate, "curl_getdate"),
-  SYMBOL (free, "curl_free"),
-  SYMBOL (url, "curl_url"),
-  SYMBOL (url_cleanup, "curl_url_cleanup"),
-  SYMBOL (url_set, "curl_url_set"),
-  SYMBOL (url_get, "curl_url_get"),
-  SYMBOL (url_strerror, "curl_url_strerror"),
-  SYMBOL (slist_append, "curl_slist_append"),
-  SYMBOL (slist_free_all, "curl_slist_free_all"),
-};
+} symbols[] = { GMO_CURL_FUNCTIONS (SYMBOL) };
 #undef SYMBOL
 
 static gchar *load_failure; /* why loading failed, or NULL */
@@ -91,9 +80,9 @@ load_once (gpointer unused)
     }
   /* Kept open for the life of the process, like a linked library. */
   g_module_make_resident (module);
-  rc = api.global_init (CURL_GLOBAL_DEFAULT);
+  rc = api.curl_global_init (CURL_GLOBAL_DEFAULT);
   if (rc != CURLE_OK)
-    load_failure = g_strdup_printf ("curl_global_init: %s", api.easy_strerror (rc));
+    load_failure = g_strdup_printf ("curl_global_init: %s", api.curl_easy_strerror (rc));
   return NULL;
 }
 
@@ -139,13 +128,13 @@ not_loaded (void)
 CURLcode
 curl_global_init (long flags)
 {
-  return API (global_init) (flags);
+  return API (curl_global_init) (flags);
 }
 
 CURL *
 curl_easy_init (void)
 {
-  return API (easy_init) ();
+  return API (curl_easy_init) ();
 }
 
 /* libcurl reads the value as its option's type, given by the option's number
@@ -157,15 +146,15 @@ CURLcode (curl_easy_setopt) (CURL *curl, CURLoption option, ...)
 
   va_start (args, option);
   if (option < CURLOPTTYPE_OBJECTPOINT)
-    rc = API (easy_setopt) (curl, option, va_arg (args, long));
+    rc = API (curl_easy_setopt) (curl, option, va_arg (args, long));
   else if (option < CURLOPTTYPE_FUNCTIONPOINT)
-    rc = API (easy_setopt) (curl, option, va_arg (args, void *));
+    rc = API (curl_easy_setopt) (curl, option, va_arg (args, void *));
   else if (option < CURLOPTTYPE_OFF_T)
-    rc = API (easy_setopt) (curl, option, va_arg (args, GmoCurlFunc));
+    rc = API (curl_easy_setopt) (curl, option, va_arg (args, GmoCurlFunc));
   else if (option < CURLOPTTYPE_BLOB)
-    rc = API (easy_setopt) (curl, option, va_arg (args, curl_off_t));
+    rc = API (curl_easy_setopt) (curl, option, va_arg (args, curl_off_t));
   else
-    rc = API (easy_setopt) (curl, option, va_arg (args, void *));
+    rc = API (curl_easy_setopt) (curl, option, va_arg (args, void *));
   va_end (args);
   return rc;
 }
@@ -173,7 +162,7 @@ CURLcode (curl_easy_setopt) (CURL *curl, CURLoption option, ...)
 CURLcode
 curl_easy_perform (CURL *curl)
 {
-  return API (easy_perform) (curl);
+  return API (curl_easy_perform) (curl);
 }
 
 /* Every CURLINFO takes a pointer to where the answer goes. */
@@ -183,7 +172,7 @@ CURLcode (curl_easy_getinfo) (CURL *curl, CURLINFO info, ...)
   CURLcode rc;
 
   va_start (args, info);
-  rc = API (easy_getinfo) (curl, info, va_arg (args, void *));
+  rc = API (curl_easy_getinfo) (curl, info, va_arg (args, void *));
   va_end (args);
   return rc;
 }
@@ -191,65 +180,65 @@ CURLcode (curl_easy_getinfo) (CURL *curl, CURLINFO info, ...)
 void
 curl_easy_cleanup (CURL *curl)
 {
-  API (easy_cleanup) (curl);
+  API (curl_easy_cleanup) (curl);
 }
 
 const char *
 curl_easy_strerror (CURLcode code)
 {
-  return API (easy_strerror) (code);
+  return API (curl_easy_strerror) (code);
 }
 
 time_t
 curl_getdate (const char *date, const time_t *unused)
 {
-  return API (getdate) (date, unused);
+  return API (curl_getdate) (date, unused);
 }
 
 void
 curl_free (void *p)
 {
-  API (free) (p);
+  API (curl_free) (p);
 }
 
 CURLU *
 curl_url (void)
 {
-  return API (url) ();
+  return API (curl_url) ();
 }
 
 void
 curl_url_cleanup (CURLU *handle)
 {
-  API (url_cleanup) (handle);
+  API (curl_url_cleanup) (handle);
 }
 
 CURLUcode
 curl_url_set (CURLU *handle, CURLUPart what, const char *part, unsigned int flags)
 {
-  return API (url_set) (handle, what, part, flags);
+  return API (curl_url_set) (handle, what, part, flags);
 }
 
 CURLUcode
 curl_url_get (GMO_CURLU_GET_CONST CURLU *handle, CURLUPart what, char **part, unsigned int flags)
 {
-  return API (url_get) (handle, what, part, flags);
+  return API (curl_url_get) (handle, what, part, flags);
 }
 
 const char *
 curl_url_strerror (CURLUcode code)
 {
-  return API (url_strerror) (code);
+  return API (curl_url_strerror) (code);
 }
 
 struct curl_slist *
 curl_slist_append (struct curl_slist *list, const char *string)
 {
-  return API (slist_append) (list, string);
+  return API (curl_slist_append) (list, string);
 }
 
 void
 curl_slist_free_all (struct curl_slist *list)
 {
-  API (slist_free_all) (list);
+  API (curl_slist_free_all) (list);
 }
