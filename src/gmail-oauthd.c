@@ -191,7 +191,12 @@ daemon_release (Daemon *daemon)
 static void
 answer_error (Daemon *daemon, GDBusMethodInvocation *invocation, const GError *error)
 {
-  g_dbus_method_invocation_return_gerror (invocation, error);
+  /* Outside the classes (a broken installation): a plain Failed, not an unmapped GError. */
+  if (error->domain == GMO_ERROR)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_error_literal (invocation, G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
+                                                   error->message);
   daemon_release (daemon);
 }
 

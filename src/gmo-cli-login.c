@@ -857,10 +857,18 @@ check_grant_age (Report *report, const GmoGrant *grant, const GError *refresh_er
     report_line (report, VERDICT_OK, 0, _("%s: grant age %s"), grant->account, age_text);
 }
 
-/* Checks one account; sets *server_date from a successful refresh. */
-static void
-check_account (Report *report, const gchar *account, gint64 *server_date)
+/* The token endpoint's Date and this machine's clock, read when its answer arrived. */
+typedef struct
 {
+  gint64 server;
+  gint64 local;
+} ClockSample;
+
+/* Checks one account; samples *clock from a successful refresh. */
+static void
+check_account (Report *report, const gchar *account, ClockSample *clock)
+{
+  gint64 server_date = 0;
   g_autoptr (GError) error = NULL;
   g_autoptr (GmoGrant) grant = NULL;
   g_autoptr (GmoGrant) refreshed = NULL;
@@ -885,8 +893,10 @@ check_account (Report *report, const gchar *account, gint64 *server_date)
   report_line (report, VERDICT_OK, 0, _("%s: record present and readable (client %s)"),
                normalized, grant->client_id);
 
-  refreshed = gmo_broker_get_token_full (normalized, GMO_BROKER_FORCE_REFRESH, 0, server_date,
+  refreshed = gmo_broker_get_token_full (normalized, GMO_BROKER_FORCE_REFRESH, 0, &server_date,
                                          NULL, &error);
+  if (refreshed != NULL && server_date > 0)
+    *clock = (ClockSample){ server_date, gmo_now () };
   if (refreshed != NULL)
     report_line (report, VERDICT_OK, 0, _("%s: refresh works (new token valid for %" G_GINT64_FORMAT
                                           " s)"),
@@ -897,11 +907,11 @@ check_account (Report *report, const gchar *account, gint64 *server_date)
 }
 
 static void
-check_clock (Report *report, gint64 server_date, gint64 local)
+check_clock (Report *report, const ClockSample *clock)
 {
-  gint64 skew = local - server_date;
+  gint64 skew = clock->local - clock->server;
 
-  if (server_date <= 0)
+  if (clock->server <= 0)
     {
       report_line (report, VERDICT_WARN, 0,
                    _("clock: not checked (no dated answer from the token endpoint)"));
@@ -924,7 +934,7 @@ gmo_cli_doctor (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) grants = NULL;
   Report report = { GMO_EXIT_OK };
-  gint64 server_date = 0;
+  ClockSample clock = { 0, 0 };
 
   g_option_context_set_summary (
       context, _("Checks the keyring, the grant of ACCOUNT (or of every stored account), the "
@@ -936,7 +946,7 @@ gmo_cli_doctor (int argc, char **argv)
   if (!check_keyring (&report))
     return report.status;
   if (argc > 1)
-    check_account (&report, argv[1], &server_date);
+    check_account (&report, argv[1], &clock);
   else
     {
       grants = gmo_store_list (NULL, &error);
@@ -946,9 +956,8 @@ gmo_cli_doctor (int argc, char **argv)
         report_line (&report, VERDICT_WARN, 0,
                      _("accounts: none stored; run “gmail-oauth login ACCOUNT”"));
       for (guint i = 0; grants != NULL && i < grants->len; i++)
-        check_account (&report, ((GmoGrant *) g_ptr_array_index (grants, i))->account,
-                       &server_date);
+        check_account (&report, ((GmoGrant *) g_ptr_array_index (grants, i))->account, &clock);
     }
-  check_clock (&report, server_date, gmo_now ());
+  check_clock (&report, &clock);
   return report.status;
 }

@@ -157,7 +157,8 @@ gmo_oauth_check_url (const gchar *url, GError **error)
 /**
  * gmo_oauth_endpoint_url:
  * @endpoint: which endpoint
- * @error: return location for a %GMO_ERROR_USAGE error
+ * @error: return location for a %GMO_ERROR_USAGE error (or the error of
+ *   gmo_curl_load())
  *
  * The endpoint's URL: Google's, or the one in its environment variable
  * (GMAIL_OAUTH_TOKEN_URL, GMAIL_OAUTH_AUTH_URL, GMAIL_OAUTH_REVOKE_URL; an empty
@@ -185,6 +186,9 @@ gmo_oauth_endpoint_url (GmoEndpoint endpoint, GError **error)
       g_return_val_if_reached (NULL);
     }
 
+  /* Loaded here first (gmo_oauth_check_url() would): its failure is not the variable's. */
+  if (!gmo_curl_load (error))
+    return NULL;
   if (!gmo_oauth_check_url (url, error))
     {
       g_prefix_error (error, "%s: ", variable);

@@ -46,13 +46,15 @@ is "$out" "$(json_get "$stats" last_access_token)" "the stored access token is t
 # A signal in the middle of a refresh: the process dies, the kernel releases
 # the lock, and the stored grant is what it was (one keyring write per update).
 ctl POST /control/reset '{}' >/dev/null
-ctl POST /control/config '{"delay": 3}' >/dev/null
+ctl POST /control/config '{"delay": 20}' >/dev/null # never reached: each is killed
 before=$(json_get "$(secret-tool lookup account "$A" version 1)" refresh_token)
 # (Not INT: a non-interactive shell starts background jobs with SIGINT ignored.)
+n=0
 for sig in TERM HUP KILL; do
   gmail-oauth refresh "$A" >/dev/null 2>&1 &
   pid=$!
-  sleep 0.7
+  n=$((n + 1))
+  wait_stat token_requests $n # the refresh is in flight
   kill -"$sig" "$pid"
   wait "$pid"
   rc=$?

@@ -172,6 +172,21 @@ like "$(call Refresh me@example.com)" "^\('ya29\." "the next refresh succeeds"
 kill -TERM $dog
 wait_exit $dog 5; is "$exit_status" 0 "exits 0"
 
+# Without a loadable libcurl (a file of that name that is no library, found first):
+# a refresh fails with a plain Failed error that says why; cached tokens are still served.
+nocurl=$HOME/nocurl
+mkdir -p "$nocurl"
+echo "not a shared library" > "$nocurl/libcurl.so.4"
+LD_LIBRARY_PATH=$nocurl "$daemon" --replace --idle-timeout=0 &
+nc=$!
+wait_owner $nc
+like "$(call Refresh me@example.com)" \
+  "GDBus.Error:org.freedesktop.DBus.Error.Failed: me@example.com: Cannot load libcurl\.so\.4 .*libcurl4$" \
+  "without a loadable libcurl, Refresh fails with Failed, saying why"
+like "$(call GetAccessToken me@example.com)" "^\('ya29\." "and cached tokens are still served"
+kill -TERM $nc
+wait_exit $nc 5; is "$exit_status" 0 "exits 0"
+
 out=$(DBUS_STARTER_BUS_TYPE=system "$daemon" 2>&1); status=$?
 is "$status" 2 "started by the system bus: refuses to run (status 2)"
 like "$out" "system bus" "and says why"

@@ -9,15 +9,15 @@ ok() { # ok CONDITION-STATUS DESCRIPTION
   if [ "$1" -eq 0 ]; then echo "ok $tap_n - $2"; else echo "not ok $tap_n - $2"; tap_failed=$((tap_failed + 1)); fi
 }
 is() { # is GOT EXPECTED DESCRIPTION
-  if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got:      '$1'"; echo "#   expected: '$2'"; fi
+  if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; diag "  got:      '$1'"; diag "  expected: '$2'"; fi
 }
 like() { # like GOT REGEX DESCRIPTION
-  if printf '%s' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else ok 1 "$3"; echo "#   got: '$1'"; echo "#   not matching: '$2'"; fi
+  if printf '%s' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else ok 1 "$3"; diag "  got: '$1'"; diag "  not matching: '$2'"; fi
 }
 unlike() { # unlike GOT REGEX DESCRIPTION
-  if printf '%s' "$1" | grep -Eq -- "$2"; then ok 1 "$3"; echo "#   got: '$1'"; echo "#   matching: '$2'"; else ok 0 "$3"; fi
+  if printf '%s' "$1" | grep -Eq -- "$2"; then ok 1 "$3"; diag "  got: '$1'"; diag "  matching: '$2'"; else ok 0 "$3"; fi
 }
-diag() { echo "# $*"; }
+diag() { printf '%s\n' "$*" | sed 's/^/# /'; } # every line a comment, whatever GOT holds
 done_testing() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; exit $?; }
 # The stand-in's control API (see tests/fake-google.py).
 ctl() { "$top_srcdir/tests/fake-google-ctl" "$@"; }
@@ -26,6 +26,17 @@ json_get() { # json_get JSON KEY... -> value (python3 reads it; keys walk object
 v=json.loads(sys.argv[1])
 for k in sys.argv[2:]: v=v[int(k)] if isinstance(v,list) else v[k]
 print(v if not isinstance(v,(dict,list,bool)) else json.dumps(v))' "$@"
+}
+# Waits (up to 10 s) until the stand-in's counter KEY reaches AT-LEAST: e.g. until a request
+# is in flight (it counts a request before any configured delay). Usage: wait_stat KEY AT-LEAST
+wait_stat() {
+  local i
+  for i in $(seq 1 200); do
+    # (sed, not python3: this polls, and python3 starts slowly on a loaded machine)
+    [ "$(ctl GET /control/stats | sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p")" -ge "$2" ] && return 0
+    sleep 0.05
+  done
+  diag "the stand-in's $1 did not reach $2"; return 1
 }
 # Registers a client and a grant at the stand-in and imports it for ACCOUNT.
 # Usage: setup_account ACCOUNT [CLIENT_ID]; prints the refresh token.
