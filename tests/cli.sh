@@ -79,12 +79,9 @@ is "$(curl_loads gmail-oauth token "$A")" 0 "a cached token does not load libcur
 is "$(curl_loads env GMAIL_OAUTH_TOKEN_URL=http://example.com/ gmail-oauth refresh "$A")" 1 \
   "a refresh loads it (and then refuses plain http to a remote host)"
 
-# Without a loadable libcurl (here a file of that name that is no library, found first through
-# LD_LIBRARY_PATH): a request fails in one line with status 1 and the record is untouched,
+# Without a loadable libcurl: a request fails in one line with status 1 and the record is untouched,
 # while a cached token, which needs no request, is still served.
-nocurl=$GMO_SESSION_DIR/nocurl
-mkdir -p "$nocurl"
-echo "not a shared library" > "$nocurl/libcurl.so.4"
+nocurl=$(broken_libcurl_dir)
 record=$(secret-tool lookup account "$A" version 1)
 run env LD_LIBRARY_PATH="$nocurl" gmail-oauth refresh "$A"
 is "$rc" 1 "without a loadable libcurl a refresh exits 1"

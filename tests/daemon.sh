@@ -172,11 +172,8 @@ like "$(call Refresh me@example.com)" "^\('ya29\." "the next refresh succeeds"
 kill -TERM $dog
 wait_exit $dog 5; is "$exit_status" 0 "exits 0"
 
-# Without a loadable libcurl (a file of that name that is no library, found first):
-# a refresh fails with a plain Failed error that says why; cached tokens are still served.
-nocurl=$HOME/nocurl
-mkdir -p "$nocurl"
-echo "not a shared library" > "$nocurl/libcurl.so.4"
+# Without a loadable libcurl, a refresh fails with a plain Failed error that says why; cached tokens are still served.
+nocurl=$(broken_libcurl_dir)
 LD_LIBRARY_PATH=$nocurl "$daemon" --replace --idle-timeout=0 &
 nc=$!
 wait_owner $nc

@@ -59,11 +59,8 @@ for tz in UTC America/Los_Angeles Asia/Shanghai; do
     diag "call from $started_at to $ended_at; $text"
 done
 
-# Without a loadable libcurl (a file of that name that is no library, found first): an
-# "internal" failure that says why.
-nocurl=$GMO_SESSION_DIR/nocurl
-mkdir -p "$nocurl"
-echo "not a shared library" > "$nocurl/libcurl.so.4"
+# Without a loadable libcurl: an "internal" failure that says why.
+nocurl=$(broken_libcurl_dir)
 export LD_LIBRARY_PATH="$nocurl"
 call gmail_refresh_token "$(args "$rt" secret-of-c1)"
 unset LD_LIBRARY_PATH

@@ -38,6 +38,13 @@ wait_stat() {
   done
   diag "the stand-in's $1 did not reach $2"; return 1
 }
+# A directory holding a libcurl.so.4 that is no library: with it first in LD_LIBRARY_PATH,
+# loading libcurl fails as on a broken installation. Prints the directory.
+broken_libcurl_dir() {
+  mkdir -p "$GMO_SESSION_DIR/nocurl"
+  echo "not a shared library" > "$GMO_SESSION_DIR/nocurl/libcurl.so.4"
+  echo "$GMO_SESSION_DIR/nocurl"
+}
 # Registers a client and a grant at the stand-in and imports it for ACCOUNT.
 # Usage: setup_account ACCOUNT [CLIENT_ID]; prints the refresh token.
 setup_account() {

@@ -119,6 +119,12 @@ got=$(direct get "${smtp[@]}")
 is "$?:$got" "6:" "a transient failure answers nothing, so git may try another helper"
 is "$(wc -l < "$tmp/err" | tr -d ' ')" 1 "with one line on stderr"
 ctl POST /control/clear-faults >/dev/null
+# Without a loadable libcurl (a broken installation): like a transient failure, no answer.
+got=$(LD_LIBRARY_PATH=$(broken_libcurl_dir) direct get "${smtp[@]}")
+is "$?:$got" "1:" "without a loadable libcurl: status 1 and no answer, so git may go on"
+like "$(cat "$tmp/err")" "^gmail-oauth: me@gmail\.com: Cannot load libcurl\.so\.4 .*libcurl4$" \
+  "saying why"
+is "$(wc -l < "$tmp/err" | tr -d ' ')" 1 "in one line"
 
 got=$(DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent direct get "${smtp[@]}")
 is "$?:$got" "8:quit=1" "no keyring for a Gmail server and a username: quit=1"
