@@ -6,7 +6,7 @@
 # - tools/call gmail_refresh_token in a running server, beside a bare `curl` POST
 #   of the same refresh to the same endpoint;
 # - peak RSS of a whole session, of one that makes no request, and of one with
-#   a 4 MiB message.
+#   a 4 MiB message; and how much of a running server's RSS is its own (anonymous).
 # Targets: start-up < 20 ms, call within 1.5x of curl, RSS < 10 MiB.
 set -eu
 runs=${GMO_BENCH_RUNS:-40}
@@ -90,6 +90,11 @@ for i in range(runs + 1):
     if i:  # the first pair warms up
         floor.append(c)
         ours.append(o)
+# What the resident pages of that server are, now that libcurl is loaded: most are the
+# shared libraries' (read-only, shared with every process that maps them).
+with open(f"/proc/{server.pid}/smaps_rollup") as rollup:
+    mem = {k: int(v.split()[0]) / 1024 for k, v in
+           (line.split(":", 1) for line in rollup if re.match(r"^[A-Za-z_]+:\s", line))}
 server.stdin.close()
 server.wait()
 print()
@@ -123,6 +128,9 @@ print(f"{'gmail-oauth mcp: 9 requests, all tools (keyring)':52} {rss:8.2f} MiB")
 print(f"{'gmail-oauth mcp: 5 x gmail_refresh_token (no keyring)':52} {rss_keyless:8.2f} MiB")
 print(f"{'gmail-oauth mcp: initialize, tools/list (no libcurl)':52} {rss_idle:8.2f} MiB")
 print(f"{'gmail-oauth mcp: one 4 MiB message':52} {rss_big:8.2f} MiB")
+print(f"The server after {runs + 1} refreshes (/proc/PID/smaps_rollup): RSS {mem['Rss']:.2f} MiB,"
+      f" of which anonymous {mem['Anonymous']:.2f} MiB and file-backed (libraries) "
+      f"{mem['Rss'] - mem['Anonymous']:.2f} MiB; PSS {mem['Pss']:.2f} MiB")
 
 print()
 def verdict(ok):
