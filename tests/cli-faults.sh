@@ -45,11 +45,11 @@ check_fault invalid_client 1 5 'client'
 check_fault unauthorized_client 1 5 'client'
 check_fault 429 -1 6 '.'
 check_fault 500 -1 6 '.'
-is "$(json_get "$(ctl GET /control/stats)" token_requests)" 3 "500: three attempts, no more"
+is "$(fake_stat token_requests)" 3 "500: three attempts, no more"
 check_fault 503 -1 6 '.'
 check_fault reset -1 6 '.'
 check_fault non_json 1 7 '.'
-is "$(json_get "$(ctl GET /control/stats)" token_requests)" 1 "non_json: not retried"
+is "$(fake_stat token_requests)" 1 "non_json: not retried"
 check_fault bad_json 1 7 '.'
 check_fault wrong_types 1 7 '.'
 check_fault trailing 1 7 '.'
@@ -65,7 +65,7 @@ ctl POST /control/fault '{"kind":"429","count":1,"retry_after":1}' >/dev/null
 ctl POST /control/fault '{"kind":"503","count":1}' >/dev/null
 out=$(gmail-oauth token "$A" 2>/dev/null); rc=$?
 is "$rc" 0 "429 then 503 then success: exit 0"
-is "$(json_get "$(ctl GET /control/stats)" token_requests)" 3 "three attempts"
+is "$(fake_stat token_requests)" 3 "three attempts"
 
 # The keyring missing: exit 8, one line.
 out=$(DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent gmail-oauth token "$A" 2>"$GMO_SESSION_DIR/err"); rc=$?

@@ -68,10 +68,10 @@ run gmail-oauth token "$A"
 is "$rc" 0 "token exits 0"
 like "$out" '^ya29\.fake-' "raw format is the token"
 token=$out
-is "$(json_get "$(ctl GET /control/stats)" token_requests)" 1 "first token call asked the endpoint once"
+is "$(fake_stat token_requests)" 1 "first token call asked the endpoint once"
 run gmail-oauth token ME@Example.COM
 is "$out" "$token" "second call returns the cached token (account case-insensitive)"
-is "$(json_get "$(ctl GET /control/stats)" token_requests)" 1 "second call made no token request"
+is "$(fake_stat token_requests)" 1 "second call made no token request"
 
 # libcurl (and its ~30 libraries) is loaded only when a request is to be made.
 curl_loads() { LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -c 'file=libcurl\.so.*dynamically loaded'; }
@@ -109,9 +109,9 @@ is "$(printf '%s' "$out" | base64 -d | tr '\001' '|')" "user=$A|auth=Bearer $tok
 # The margin: a token with less life left than --min-valid is refreshed.
 run gmail-oauth token "$A" --min-valid=3599
 ok "$([ "$out" != "$token" ]; echo $?)" "--min-valid larger than the remaining life refreshes"
-is "$(json_get "$(ctl GET /control/stats)" token_requests)" 2 "that was one more token request"
+is "$(fake_stat token_requests)" 2 "that was one more token request"
 run env GMAIL_OAUTH_MIN_VALID=3599 gmail-oauth token "$A"
-is "$(json_get "$(ctl GET /control/stats)" token_requests)" 3 "GMAIL_OAUTH_MIN_VALID is honoured"
+is "$(fake_stat token_requests)" 3 "GMAIL_OAUTH_MIN_VALID is honoured"
 
 # Forced refresh: the reference's success JSON, with the flaws fixed.
 ctl POST /control/config '{"rotation": true}' >/dev/null
@@ -123,7 +123,7 @@ is "$(json_get "$out" scope)" "https://mail.google.com/" "refresh: scope kept"
 like "$(json_get "$out" expires_at)" 'Z$' "refresh: expires_at has a time zone"
 unlike "$out" 'refresh_token|1//' "refresh never prints the refresh token"
 run gmail-oauth token "$A"
-is "$out" "$(json_get "$(ctl GET /control/stats)" last_access_token)" "token after refresh is the newest minted"
+is "$out" "$(fake_stat last_access_token)" "token after refresh is the newest minted"
 run gmail-oauth refresh "$A"
 is "$rc" 0 "a second refresh works with the rotated refresh token"
 

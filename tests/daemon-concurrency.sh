@@ -11,7 +11,6 @@ call() {
   gdbus call --session --dest $name --object-path /io/github/gmail_oauth/Broker \
     --method io.github.gmail_oauth.Broker1."$@" 2>&1
 }
-stat() { json_get "$(ctl GET /control/stats)" "$1"; }
 token_of() { sed -n "s/^('\([^']*\)', int64 [0-9]*)\$/\1/p"; }
 out=$GMO_SESSION_DIR/out
 mkdir -p "$out"
@@ -42,7 +41,7 @@ is "$(ls "$out" | wc -l)" 100 "100 calls from 4 client processes answered"
 is "$(cat "$out"/* | token_of | wc -l)" 100 "all 100 got a token"
 is "$(cat "$out"/* | token_of | sort -u | wc -l)" 1 "all got the same token"
 ok $([ "$(cat "$out"/1-1 | token_of)" != "$old" ]; echo $?) "a new one"
-is "$(stat token_requests)" 1 "exactly one token request"
+is "$(fake_stat token_requests)" 1 "exactly one token request"
 
 # The command line and the service at once, on an account neither has a token for.
 rm -f "$out"/*
@@ -57,6 +56,6 @@ wait
 is "$( (cat "$out"/dbus-* | token_of; cat "$out"/cli-*) | grep -c '^ya29\.')" 20 \
   "10 D-Bus calls and 10 gmail-oauth processes got a token"
 is "$( (cat "$out"/dbus-* | token_of; cat "$out"/cli-*) | sort -u | wc -l)" 1 "the same one"
-is "$(stat token_requests)" 1 "with one token request between them"
+is "$(fake_stat token_requests)" 1 "with one token request between them"
 
 done_testing

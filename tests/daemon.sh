@@ -17,7 +17,6 @@ bus() { # bus METHOD [ARG...]: a call to the bus daemon itself
     --method org.freedesktop.DBus."$@" 2>&1
 }
 owner_pid() { bus GetConnectionUnixProcessID $name | sed -n 's/^(uint32 \([0-9]*\),)$/\1/p'; }
-stat() { json_get "$(ctl GET /control/stats)" "$1"; }
 token_of() { sed -n "s/^('\([^']*\)', int64 [0-9]*)\$/\1/p"; }
 # wait_exit PID SECONDS: waits for our child PID to exit; sets $exit_status
 # to its status, or to "alive" if it is still running after SECONDS.
@@ -53,13 +52,13 @@ expires=$(printf '%s' "$out" | sed -n 's/.*int64 \([0-9]*\))$/\1/p')
 now=$(date +%s)
 ok $(( expires > now + 3000 && expires <= now + 3600 ? 0 : 1 )) "expires_at is unix seconds, an hour ahead"
 is "$(call GetAccessToken me@example.com | token_of)" "$first" "a second call gets the cached token"
-is "$(stat token_requests)" 1 "one token request for both"
+is "$(fake_stat token_requests)" 1 "one token request for both"
 
 out=$(call Refresh me@example.com)
 second=$(printf '%s' "$out" | token_of)
 like "$second" "^ya29\." "Refresh answers a token"
 ok $([ "$second" != "$first" ]; echo $?) "Refresh gets a new token although the cached one is fresh"
-is "$(stat token_requests)" 2 "Refresh made a token request"
+is "$(fake_stat token_requests)" 2 "Refresh made a token request"
 is "$(call GetAccessToken me@example.com | token_of)" "$second" "GetAccessToken then serves the refreshed token"
 
 out=$(call ListAccounts)
@@ -87,7 +86,7 @@ while read -r fault count class; do
   ctl POST /control/fault "{\"kind\":\"$fault\",\"count\":$count}" >/dev/null
   out=$(call Refresh me@example.com)
   like "$out" "^Error: GDBus.Error:$err.$class: me@example.com: " "fault $fault: $err.$class naming the account"
-  is "$(stat token_requests)" "$count" "fault $fault: $count token request(s)"
+  is "$(fake_stat token_requests)" "$count" "fault $fault: $count token request(s)"
 done <<'FAULTS'
 invalid_grant 1 Reauthorize
 invalid_client 1 BadClient
@@ -167,7 +166,7 @@ ok $(( elapsed < 3000 ? 0 : 1 )) "the watchdog answered after ~1 s (${elapsed} m
 # a new refresh be expected to finish within this daemon's 1 s watchdog.
 wait_for "A timed-out request for me@example.com finished" "$dog_log"
 like "$(cat "$dog_log")" "A timed-out request for me@example.com finished after all" "the cancelled task ends"
-is "$(stat token_requests)" 1 "and did not retry"
+is "$(fake_stat token_requests)" 1 "and did not retry"
 like "$(call Refresh me@example.com)" "^\('ya29\." "the next refresh succeeds"
 kill -TERM $dog
 wait_exit $dog 5; is "$exit_status" 0 "exits 0"

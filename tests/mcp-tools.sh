@@ -158,7 +158,7 @@ like "$(cat "$errlog")" 'tools/call' "debug logging was on"
 
 # A signal in the middle of a slow call ends the server at once, status 0.
 ctl POST /control/config '{"delay":20.0}' >/dev/null
-requests=$(json_get "$(ctl GET /control/stats)" token_requests)
+requests=$(fake_stat token_requests)
 fifo=$GMO_SESSION_DIR/mcp.in
 mkfifo "$fifo"
 gmail-oauth mcp <"$fifo" >"$GMO_SESSION_DIR/mcp.out" 2>/dev/null &

@@ -21,6 +21,7 @@ diag() { printf '%s\n' "$*" | sed 's/^/# /'; } # every line a comment, whatever 
 done_testing() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; exit $?; }
 # The stand-in's control API (see tests/fake-google.py).
 ctl() { "$top_srcdir/tests/fake-google-ctl" "$@"; }
+fake_stat() { json_get "$(ctl GET /control/stats)" "$@"; } # fake_stat KEY...: what the stand-in counted or saw
 json_get() { # json_get JSON KEY... -> value (python3 reads it; keys walk objects)
   "${PYTHON3:-python3}" -c 'import json,sys
 v=json.loads(sys.argv[1])

@@ -32,19 +32,18 @@ direct() { # direct OP LINE...: stderr to $tmp/err
   shift
   printf '%s\n' "$@" | "$helper" "$op" 2>"$tmp/err"
 }
-stat() { json_get "$(ctl GET /control/stats)" "$1"; }
 smtp=(protocol=smtp host=smtp.gmail.com:587 username=me@gmail.com)
 
 setup_account me@gmail.com >/dev/null
-requests=$(stat token_requests)
+requests=$(fake_stat token_requests)
 
 before=$(date +%s)  # the token below is minted after this
 got=$(gc fill "${smtp[@]}")
-token=$(stat last_access_token)
+token=$(fake_stat last_access_token)
 like "$token" "^ya29\\." "the stand-in minted a token"
 is "$got" "protocol=smtp${nl}host=smtp.gmail.com:587${nl}username=me@gmail.com${nl}password=$token" \
   "git credential fill returns the token minted by the stand-in"
-is "$(stat token_requests)" "$((requests + 1))" "with one token request"
+is "$(fake_stat token_requests)" "$((requests + 1))" "with one token request"
 is "$(cat "$tmp/git.err" "$ASKPASS_LOG")" "" "and no prompt, nothing on stderr"
 
 got=$(direct get capability[]=authtype protocol=smtps host=SMTP.gmail.com username=Me@Gmail.com)
@@ -56,7 +55,7 @@ is "$(printf '%s\n' "$got" | grep -v '^password_expiry_utc=')" \
 # The stand-in's tokens live 3599 s; git should drop them 300 s (the margin) early.
 ok "$([ "$expiry" -ge $((before + 3599 - 300 - 1)) ] && [ "$expiry" -le $((after + 3599 - 300)) ]; echo $?)" \
   "password_expiry_utc is the token's expiry minus the margin ($expiry)"
-is "$(stat token_requests)" "$((requests + 1))" "a fresh cached token needs no request"
+is "$(fake_stat token_requests)" "$((requests + 1))" "a fresh cached token needs no request"
 got=$(direct get protocol=imaps host=imap.gmail.com username=me@gmail.com)
 unlike "$got" "authtype|credential|capability" "no gated field without the capability"
 like "$got" "^password=$token\$" "IMAP gets the same token"
@@ -66,8 +65,8 @@ is "$(secret-tool search --all protocol smtp 2>&1)" "" "git credential approve s
 
 gc reject "${smtp[@]}" password="$token"
 got=$(gc fill "${smtp[@]}")
-new=$(stat last_access_token)
-is "$(stat token_requests)" "$((requests + 2))" "after git credential reject, the next fill refreshes"
+new=$(fake_stat last_access_token)
+is "$(fake_stat token_requests)" "$((requests + 2))" "after git credential reject, the next fill refreshes"
 ok "$([ "$new" != "$token" ]; echo $?)" "and gets a new token"
 is "$got" "protocol=smtp${nl}host=smtp.gmail.com:587${nl}username=me@gmail.com${nl}password=$new" \
   "which git returns"
@@ -94,7 +93,7 @@ is "$got" "quit=1" "a revoked grant answers quit=1"
 is "$status" 4 "with the reauthorize exit status"
 is "$(wc -l < "$tmp/err" | tr -d ' ')" 1 "and one line on stderr"
 like "$(cat "$tmp/err")" "^gmail-oauth: .*me@gmail.com.*gmail-oauth login" "which says to log in again"
-unlike "$(cat "$tmp/err")" "$new|$(stat last_access_token)" "and holds no token"
+unlike "$(cat "$tmp/err")" "$new|$(fake_stat last_access_token)" "and holds no token"
 ok "$([ $(( $(date +%s) - start )) -le 5 ]; echo $?)" "promptly"
 : > "$ASKPASS_LOG"
 got=$(gc fill "${smtp[@]}")
@@ -105,7 +104,7 @@ is "$(cat "$ASKPASS_LOG")" "" "and never prompts"
 gmail-oauth status me@gmail.com >/dev/null 2>&1
 is "$?" 0 "the grant record is still there"
 ctl POST /control/clear-faults >/dev/null
-like "$(gc fill "${smtp[@]}")" "^password=$(stat last_access_token)\$" \
+like "$(gc fill "${smtp[@]}")" "^password=$(fake_stat last_access_token)\$" \
   "once Google accepts it again, the kept refresh token works"
 
 # A bad client also stops git; a transient failure lets git go on.

@@ -7,9 +7,9 @@ export G_DEBUG=fatal-criticals  # a GLib critical is a bug: make it fail the tes
 work=$GMO_SESSION_DIR/doctor-test
 mkdir -p "$work"
 valid_at_stand_in() { # valid_at_stand_in REFRESH-TOKEN -> 0 if the stand-in still honours it
-  json_get "$(ctl GET /control/stats)" valid_refresh_tokens | grep -qF "\"$1\""
+  fake_stat valid_refresh_tokens | grep -qF "\"$1\""
 }
-revokes() { json_get "$(ctl GET /control/stats)" revoke_requests; }
+revokes() { fake_stat revoke_requests; }
 
 # --- remove --revoke: success ---
 rt=$(setup_account rev1@example.com)

@@ -92,7 +92,7 @@ like "$url" "scope=https%3A%2F%2Fmail.google.com%2F%20openid" "--scope is sent, 
 http -L --max-redirs 1 "$url" >/dev/null
 finish
 is "$status" 0 "and completes with the stored client"
-is "$(json_get "$(ctl GET /control/stats)" last_auth client_id)" "$client" "using the stored client id"
+is "$(fake_stat last_auth client_id)" "$client" "using the stored client id"
 
 gmail-oauth login nobody@example.com --no-browser 2>"$work/err.noclient"
 is $? 2 "login without client options for an unknown account is a usage error"
