@@ -56,7 +56,7 @@ def spawn_first_line(argv, line):
     return took
 
 # Start-up, interleaved with its floor.
-# libcurl is loaded by the first request, not at start-up (src/gmo-curl.c):
+# libcurl is loaded by the first request, not at start-up (src/core/gmo-curl.c):
 # `curl --version` shows what mapping its tree of libraries costs.
 floor, floor_curl, ours = [], [], []
 for _ in range(runs):

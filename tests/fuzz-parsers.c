@@ -6,15 +6,16 @@
  *   sanitizer report or a GLib warning;
  * - otherwise: a test that replays every file under tests/fuzz/ (seeds, and
  *   inputs that once failed) through the same entry point.
- * The git helper's own source is included, as in test-git-proto.c, for its
- * static parser. */
-#include "git-credential-gmail-oauth.c"
+ */
+#include "config.h"
 
 #include <stdint.h>
+#include <string.h>
 
-/* The helper's main, which this file does not run. */
-static int (*const unused_git_main) (int, char **) G_GNUC_UNUSED = git_main;
+#include <glib.h>
 
+#include "gmo-error.h"
+#include "gmo-git.h"
 #include "gmo-json.h"
 #include "gmo-login.h"
 #include "gmo-mcp.h"

@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The git helper's protocol parser and secret format, as pure functions over
- * bytes: the helper's own source, built with GMO_GIT_TEST so that it has no
- * main() and its static functions are reachable here. */
-#include "git-credential-gmail-oauth.c"
+ * bytes, from the helper's own library (src/git). */
+#include "config.h"
+
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "gmo-error.h"
+#include "gmo-git.h"
 
 static gboolean
 parse (GmoGitCredential *c, const gchar *data, gsize len, GError **error)
@@ -156,7 +164,7 @@ test_parse_rejects (void)
   assert_rejected ("url=https://a%00b\n", 18, "escape");
 
   /* 65535 bytes with the newline pass; one more does not. */
-  while (longline->len < 15 + GIT_LINE_MAX - 1)
+  while (longline->len < 15 + GMO_GIT_LINE_MAX - 1)
     g_string_append_c (longline, 'a');
   g_string_append_c (longline, '\n');
   {
@@ -179,9 +187,9 @@ test_parse_invalid_utf8_passes (void)
 
   PARSE_OK (&c, "password=\xff\xfe\nwwwauth[]=\xc3\n");
   g_assert_cmpstr (c.password, ==, "\xff\xfe");
-  g_assert_true (storage_key_is_utf8 (&c));
+  g_assert_true (gmo_git_storage_key_is_utf8 (&c));
   PARSE_OK (&c, "username=\xff\n");
-  g_assert_false (storage_key_is_utf8 (&c));
+  g_assert_false (gmo_git_storage_key_is_utf8 (&c));
 }
 
 static void
@@ -190,19 +198,19 @@ test_split_host (void)
   g_autofree gchar *plain = NULL, *ported = NULL, *v6 = NULL, *v6port = NULL, *bad = NULL;
   guint port;
 
-  plain = split_host ("example.com", &port);
+  plain = gmo_git_split_host ("example.com", &port);
   g_assert_cmpstr (plain, ==, "example.com");
   g_assert_cmpuint (port, ==, 0);
-  ported = split_host ("example.com:587", &port);
+  ported = gmo_git_split_host ("example.com:587", &port);
   g_assert_cmpstr (ported, ==, "example.com");
   g_assert_cmpuint (port, ==, 587);
-  v6 = split_host ("[::1]", &port);
+  v6 = gmo_git_split_host ("[::1]", &port);
   g_assert_cmpstr (v6, ==, "[::1]");
   g_assert_cmpuint (port, ==, 0);
-  v6port = split_host ("[::1]:8080", &port);
+  v6port = gmo_git_split_host ("[::1]:8080", &port);
   g_assert_cmpstr (v6port, ==, "[::1]");
   g_assert_cmpuint (port, ==, 8080);
-  bad = split_host ("example.com:99999", &port);
+  bad = gmo_git_split_host ("example.com:99999", &port);
   g_assert_cmpstr (bad, ==, "example.com:99999");
   g_assert_cmpuint (port, ==, 0);
 }
@@ -218,17 +226,17 @@ test_secret_format (void)
   g_autofree gchar *label = NULL;
 
   PARSE_OK (&c, "protocol=https\nhost=example.com:8443\nusername=me\npassword=pw\n");
-  plain = storage_secret_format (&c);
+  plain = gmo_git_storage_secret_format (&c);
   g_assert_cmpstr (plain->str, ==, "pw");
-  label = storage_label (&c);
+  label = gmo_git_storage_label (&c);
   g_assert_cmpstr (label, ==, "Git: https://example.com:8443/");
 
   PARSE_OK (&c, "password_expiry_utc=1700000000\noauth_refresh_token=rt\n");
-  full = storage_secret_format (&c);
+  full = gmo_git_storage_secret_format (&c);
   g_assert_cmpstr (full->str, ==, "pw\npassword_expiry_utc=1700000000\noauth_refresh_token=rt");
 
   PARSE_OK (&cred, "capability[]=authtype\nauthtype=Bearer\ncredential=tok\n");
-  credential_only = storage_secret_format (&cred);
+  credential_only = gmo_git_storage_secret_format (&cred);
   g_assert_cmpstr (credential_only->str, ==, "\nauthtype=Bearer\ncredential=tok");
 }
 
@@ -238,8 +246,8 @@ test_answer_refuses_newlines (void)
   g_autoptr (GmoSecretString) answer = g_string_new (NULL);
 
   /* A foreign keyring item must not inject protocol lines. */
-  answer_add (answer, "username", "me\nquit=1");
-  answer_add (answer, "password", "pw");
+  gmo_git_answer_add (answer, "username", "me\nquit=1");
+  gmo_git_answer_add (answer, "password", "pw");
   g_assert_cmpstr (answer->str, ==, "password=pw\n");
 }
 
@@ -250,7 +258,7 @@ test_main_usage (void)
     {
       char *argv[] = { (char *) "git-credential-gmail-oauth", NULL };
 
-      exit (git_main (1, argv));
+      exit (gmo_git_main (1, argv));
     }
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();

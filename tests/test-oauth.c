@@ -113,7 +113,7 @@ test_url_check (void)
       g_autoptr (GError) error = NULL;
 
       g_test_message ("good: %s", good[i]);
-      g_assert_true (gmo_oauth_check_url (good[i], &error));
+      g_assert_true (gmo_http_check_url (good[i], &error));
       g_assert_no_error (error);
     }
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -121,7 +121,7 @@ test_url_check (void)
       g_autoptr (GError) error = NULL;
 
       g_test_message ("bad: %s", bad[i]);
-      g_assert_false (gmo_oauth_check_url (bad[i], &error));
+      g_assert_false (gmo_http_check_url (bad[i], &error));
       g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
       g_assert_null (strstr (error->message, "hunter2"));
     }
@@ -135,20 +135,20 @@ test_url_endpoints (void)
   g_autoptr (GError) error = NULL;
 
   g_assert_nonnull (saved);
-  url = gmo_oauth_endpoint_url (GMO_ENDPOINT_TOKEN, &error);
+  url = gmo_http_endpoint_url (GMO_ENDPOINT_TOKEN, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (url, ==, saved);
   g_clear_pointer (&url, g_free);
 
   g_assert_true (g_setenv ("GMAIL_OAUTH_TOKEN_URL", "http://example.com/token", TRUE));
-  url = gmo_oauth_endpoint_url (GMO_ENDPOINT_TOKEN, &error);
+  url = gmo_http_endpoint_url (GMO_ENDPOINT_TOKEN, &error);
   g_assert_null (url);
   g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
   g_assert_nonnull (strstr (error->message, "GMAIL_OAUTH_TOKEN_URL"));
   g_clear_error (&error);
 
   g_unsetenv ("GMAIL_OAUTH_TOKEN_URL");
-  url = gmo_oauth_endpoint_url (GMO_ENDPOINT_TOKEN, &error);
+  url = gmo_http_endpoint_url (GMO_ENDPOINT_TOKEN, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (url, ==, "https://oauth2.googleapis.com/token");
   g_clear_pointer (&url, g_free);
@@ -160,10 +160,10 @@ test_url_endpoints (void)
 
     g_unsetenv ("GMAIL_OAUTH_AUTH_URL");
     g_unsetenv ("GMAIL_OAUTH_REVOKE_URL");
-    url = gmo_oauth_endpoint_url (GMO_ENDPOINT_AUTH, &error);
+    url = gmo_http_endpoint_url (GMO_ENDPOINT_AUTH, &error);
     g_assert_cmpstr (url, ==, "https://accounts.google.com/o/oauth2/v2/auth");
     g_clear_pointer (&url, g_free);
-    url = gmo_oauth_endpoint_url (GMO_ENDPOINT_REVOKE, &error);
+    url = gmo_http_endpoint_url (GMO_ENDPOINT_REVOKE, &error);
     g_assert_cmpstr (url, ==, "https://oauth2.googleapis.com/revoke");
     g_assert_no_error (error);
     g_assert_true (g_setenv ("GMAIL_OAUTH_AUTH_URL", saved_auth, TRUE));

@@ -3,16 +3,10 @@
 
 #include <gio/gio.h>
 
+#include "gmo-http.h"
 #include "gmo-secret.h"
 
 G_BEGIN_DECLS
-
-typedef enum
-{
-  GMO_ENDPOINT_TOKEN,  /* GMAIL_OAUTH_TOKEN_URL, https://oauth2.googleapis.com/token */
-  GMO_ENDPOINT_AUTH,   /* GMAIL_OAUTH_AUTH_URL, https://accounts.google.com/o/oauth2/v2/auth */
-  GMO_ENDPOINT_REVOKE, /* GMAIL_OAUTH_REVOKE_URL, https://oauth2.googleapis.com/revoke */
-} GmoEndpoint;
 
 /* A successful answer of the token endpoint. */
 typedef struct
@@ -29,9 +23,6 @@ typedef struct
 
 void gmo_token_response_free (GmoTokenResponse *response);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GmoTokenResponse, gmo_token_response_free)
-
-gchar *gmo_oauth_endpoint_url (GmoEndpoint endpoint, GError **error);
-gboolean gmo_oauth_check_url (const gchar *url, GError **error);
 
 GmoTokenResponse *gmo_oauth_refresh (const gchar *client_id, const gchar *client_secret,
                                      const gchar *refresh_token, gchar **out_details,

@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The one hardened function that performs every HTTP request (the token,
+ * revocation and Gmail endpoints), with its retry loop: protocols limited, no
+ * redirects, connect and total timeouts, NOSIGNAL, the answer capped while it
+ * arrives, bounded retries with backoff that honour Retry-After. What an
+ * answer means is the caller's business (a GmoHttpClassifyFunc). */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <gio/gio.h>
+
+#include <curl/curl.h>
+
+#include "gmo-autocleanups.h"
+#include "gmo-curl.h"
+#include "gmo-error.h"
+#include "gmo-http.h"
+
+#define CONNECT_TIMEOUT_MS 10000L
+#define ATTEMPT_TIMEOUT_MS 20000
+/* All attempts and waits of one call together: callers (MCP clients wait 60 s,
+ * the broker's lock waiters) must never wait on us much longer than this. */
+#define TOTAL_BUDGET_MS 30000
+/* An attempt with less time than this left is not worth starting. */
+#define MIN_ATTEMPT_MS 1000
+#define MAX_ATTEMPTS 3
+/* The longest description of the server's answer we pass on. */
+#define MAX_DETAILS_CHARS 200
+
+static const gint64 backoff_ms[MAX_ATTEMPTS - 1] = { 1000, 2000 };
+
+static const struct
+{
+  const gchar *variable;
+  const gchar *default_url;
+} endpoints[] = {
+  [GMO_ENDPOINT_TOKEN] = { "GMAIL_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token" },
+  [GMO_ENDPOINT_AUTH] = { "GMAIL_OAUTH_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth" },
+  [GMO_ENDPOINT_REVOKE] = { "GMAIL_OAUTH_REVOKE_URL", "https://oauth2.googleapis.com/revoke" },
+};
+
+/* What one HTTP attempt brought back. */
+typedef struct
+{
+  GCancellable *cancellable; /* borrowed */
+  GmoSecretBytes *body;      /* the response body: may hold tokens */
+  gsize capacity;            /* bytes reserved in body, so that it never reallocates unwiped */
+  gsize max_body;            /* the request's max_answer */
+  gboolean too_large;
+  gboolean setup_failed; /* a curl_easy_setopt failed: nothing was sent */
+  long status;           /* HTTP status, 0 when none arrived */
+  gint64 retry_after;    /* Retry-After in seconds, -1 when absent */
+  gint64 retry_at;       /* Retry-After as an HTTP-date, unix seconds, 0 when absent */
+  gint64 server_date;    /* Date header, unix seconds, 0 when absent */
+  gint64 received;       /* local receipt time, unix seconds */
+  gchar curl_error[CURL_ERROR_SIZE];
+} Reply;
+
+void
+gmo_http_answer_clear (GmoHttpAnswer *answer)
+{
+  g_clear_pointer (&answer->body, gmo_bytes_wipe_free);
+  memset (answer, 0, sizeof *answer);
+}
+
+/**
+ * gmo_http_check_url:
+ * @url: an endpoint URL
+ * @error: return location for a %GMO_ERROR_USAGE error (or the error of
+ *   gmo_curl_load())
+ *
+ * Accepts only https:// URLs, and http:// to a loopback host (127.0.0.0/8,
+ * ::1, localhost), without user name or password. The message never repeats
+ * the URL, which could carry credentials.
+ *
+ * Returns: %TRUE if @url may be used as an endpoint.
+ */
+gboolean
+gmo_http_check_url (const gchar *url, GError **error)
+{
+  g_autoptr (CURLU) parsed = NULL;
+  g_autofree gchar *host = NULL;
+  char *part = NULL;
+  CURLUcode rc;
+  gboolean is_https;
+
+  g_return_val_if_fail (url != NULL, FALSE);
+  /* Every request checks its URL first: libcurl is loaded here. */
+  if (!gmo_curl_load (error))
+    return FALSE;
+  parsed = curl_url ();
+  if (parsed == NULL)
+    g_error ("out of memory");
+
+  rc = curl_url_set (parsed, CURLUPART_URL, url, 0);
+  if (rc != CURLUE_OK)
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("Invalid URL: %s"), curl_url_strerror (rc));
+      return FALSE;
+    }
+
+  if (curl_url_get (parsed, CURLUPART_SCHEME, &part, 0) != CURLUE_OK)
+    part = NULL;
+  is_https = part != NULL && g_ascii_strcasecmp (part, "https") == 0;
+  if (!is_https && (part == NULL || g_ascii_strcasecmp (part, "http") != 0))
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
+                   _("Unsupported URL scheme “%s”: only https:// is allowed (http:// only to a "
+                     "loopback address)"),
+                   part != NULL ? part : "");
+      curl_free (part);
+      return FALSE;
+    }
+  curl_free (part);
+
+  /* User info in an endpoint URL would be sent to the server as a password. */
+  if (curl_url_get (parsed, CURLUPART_USER, &part, 0) == CURLUE_OK
+      || curl_url_get (parsed, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK)
+    {
+      curl_free (part);
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
+                   _("The URL must not contain a user name or password"));
+      return FALSE;
+    }
+
+  if (curl_url_get (parsed, CURLUPART_HOST, &part, 0) != CURLUE_OK || part == NULL || !*part)
+    {
+      curl_free (part);
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("Invalid URL: no host"));
+      return FALSE;
+    }
+  /* An IPv6 host comes in brackets. */
+  host = part[0] == '[' ? g_strndup (part + 1, strlen (part) - 2) : g_strdup (part);
+  curl_free (part);
+
+  if (!is_https && g_ascii_strcasecmp (host, "localhost") != 0)
+    {
+      g_autoptr (GInetAddress) address = g_inet_address_new_from_string (host);
+
+      if (address == NULL || !g_inet_address_get_is_loopback (address))
+        {
+          g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
+                       _("http:// is allowed only to a loopback address, not to “%s”: use "
+                         "https://"),
+                       host);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/**
+ * gmo_http_endpoint_url:
+ * @endpoint: which endpoint
+ * @error: return location for a %GMO_ERROR_USAGE error (or the error of
+ *   gmo_curl_load())
+ *
+ * The endpoint's URL: Google's, or the one in its environment variable
+ * (GMAIL_OAUTH_TOKEN_URL, GMAIL_OAUTH_AUTH_URL, GMAIL_OAUTH_REVOKE_URL; an empty
+ * one counts as unset), checked with gmo_http_check_url().
+ *
+ * Returns: (transfer full): the URL, or %NULL with @error set.
+ */
+gchar *
+gmo_http_endpoint_url (GmoEndpoint endpoint, GError **error)
+{
+  const gchar *url = NULL;
+  const gchar *variable = NULL;
+
+  switch (endpoint)
+    {
+    case GMO_ENDPOINT_TOKEN:
+    case GMO_ENDPOINT_AUTH:
+    case GMO_ENDPOINT_REVOKE:
+      variable = endpoints[endpoint].variable;
+      url = g_getenv (variable);
+      if (url == NULL || *url == '\0')
+        url = endpoints[endpoint].default_url;
+      break;
+    default:
+      g_return_val_if_reached (NULL);
+    }
+
+  /* Loaded here first (gmo_http_check_url() would): its failure is not the variable's. */
+  if (!gmo_curl_load (error))
+    return NULL;
+  if (!gmo_http_check_url (url, error))
+    {
+      g_prefix_error (error, "%s: ", variable);
+      return NULL;
+    }
+  return g_strdup (url);
+}
+
+
+static size_t
+on_curl_write (char *data, size_t size, size_t nmemb, void *user_data)
+{
+  Reply *reply = user_data;
+  gsize len = size * nmemb;
+
+  if (len > reply->max_body - reply->body->len)
+    {
+      /* Returning less than len aborts the transfer. */
+      reply->too_large = TRUE;
+      return 0;
+    }
+  if (reply->body->len + len > reply->capacity)
+    {
+      /* Grow by copying, so that the old buffer is wiped, not left to realloc. */
+      gsize capacity = MIN (MAX (reply->capacity * 2, reply->body->len + len), reply->max_body);
+      GByteArray *bigger = g_byte_array_sized_new (capacity);
+
+      g_byte_array_append (bigger, reply->body->data, reply->body->len);
+      gmo_bytes_wipe_free (reply->body);
+      reply->body = bigger;
+      reply->capacity = capacity;
+    }
+  g_byte_array_append (reply->body, (const guint8 *) data, len);
+  return len;
+}
+
+/* Captures Retry-After and Date; a status line starts a new response (after a
+ * 100 Continue, for instance), so it forgets what an earlier one said. */
+static size_t
+on_curl_header (char *buffer, size_t size, size_t nitems, void *user_data)
+{
+  Reply *reply = user_data;
+  gsize len = size * nitems;
+  g_autofree gchar *line = g_strstrip (g_strndup (buffer, len));
+  guint64 seconds;
+
+  if (g_str_has_prefix (line, "HTTP/"))
+    {
+      reply->retry_after = -1;
+      reply->retry_at = 0;
+      reply->server_date = 0;
+    }
+  else if (g_ascii_strncasecmp (line, "Retry-After:", strlen ("Retry-After:")) == 0)
+    {
+      const gchar *value = g_strchug (line + strlen ("Retry-After:"));
+
+      time_t date = curl_getdate (value, NULL);
+
+      if (g_ascii_string_to_unsigned (value, 10, 0, G_MAXINT32, &seconds, NULL))
+        reply->retry_after = (gint64) seconds;
+      else if (date > 0)
+        reply->retry_at = date;
+    }
+  else if (g_ascii_strncasecmp (line, "Date:", strlen ("Date:")) == 0)
+    {
+      time_t date = curl_getdate (g_strchug (line + strlen ("Date:")), NULL);
+
+      if (date > 0)
+        reply->server_date = date;
+    }
+  return len;
+}
+
+static int
+on_curl_progress (void *user_data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                  curl_off_t ulnow)
+{
+  Reply *reply = user_data;
+
+  /* Non-zero aborts the transfer with CURLE_ABORTED_BY_CALLBACK. */
+  return g_cancellable_is_cancelled (reply->cancellable) ? 1 : 0;
+}
+
+
+/* Sets one option, or remembers the first failure; every setopt is checked. */
+#define SETOPT(option, value)                                                                     \
+  G_STMT_START                                                                                    \
+  {                                                                                               \
+    if (rc == CURLE_OK && (rc = curl_easy_setopt (curl, option, value)) != CURLE_OK)              \
+      g_debug ("curl_easy_setopt (%s) failed: %s", #option, curl_easy_strerror (rc));             \
+  }                                                                                               \
+  G_STMT_END
+
+
+/* libcurl's copies of the header lines: one holds the bearer token. */
+static void
+headers_wipe_free (struct curl_slist *headers)
+{
+  for (struct curl_slist *l = headers; l != NULL; l = l->next)
+    gmo_wipe (l->data, strlen (l->data));
+  curl_slist_free_all (headers);
+}
+
+typedef struct curl_slist GmoSecretHeaders;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GmoSecretHeaders, headers_wipe_free)
+
+/* One attempt of @request within @timeout_ms, hardened as libcurl's security
+ * advice says. Fills @reply (whose body is reset); returns curl's result. */
+static CURLcode
+http_attempt (const GmoHttpRequest *request, glong timeout_ms, Reply *reply)
+{
+  g_autoptr (CURL) curl = NULL;
+  g_autoptr (GmoSecretHeaders) headers = NULL;
+  CURLcode rc = CURLE_OK;
+  gboolean post = g_str_equal (request->method, "POST");
+
+  gmo_bytes_wipe_free (reply->body);
+  reply->capacity = MIN (4096, request->max_answer);
+  reply->max_body = request->max_answer;
+  reply->body = g_byte_array_sized_new (reply->capacity);
+  reply->too_large = FALSE;
+  reply->setup_failed = FALSE;
+  reply->status = 0;
+  reply->retry_after = -1;
+  reply->retry_at = 0;
+  reply->server_date = 0;
+  reply->curl_error[0] = '\0';
+
+  curl = curl_easy_init ();
+  if (curl == NULL)
+    {
+      reply->setup_failed = TRUE;
+      return CURLE_FAILED_INIT;
+    }
+  if (request->content_type != NULL)
+    {
+      g_autofree gchar *line = g_strconcat ("Content-Type: ", request->content_type, NULL);
+
+      headers = curl_slist_append (headers, line);
+    }
+  if (request->bearer != NULL)
+    {
+      /* Sized so that appending never reallocates: no partial copy is left. */
+      g_autoptr (GmoSecretString) line = g_string_sized_new (32 + strlen (request->bearer));
+
+      g_string_append (line, "Authorization: Bearer ");
+      g_string_append (line, request->bearer);
+      headers = curl_slist_append (headers, line->str);
+    }
+
+  SETOPT (CURLOPT_ERRORBUFFER, reply->curl_error);
+  SETOPT (CURLOPT_URL, request->url);
+  SETOPT (CURLOPT_PROTOCOLS_STR, "http,https");
+  /* Redirects are never followed (3xx is an error); should that ever change,
+   * https only. libcurl refuses an empty list. */
+  SETOPT (CURLOPT_REDIR_PROTOCOLS_STR, "https");
+  SETOPT (CURLOPT_NOSIGNAL, 1L);
+  SETOPT (CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+  SETOPT (CURLOPT_TIMEOUT_MS, timeout_ms);
+  SETOPT (CURLOPT_USERAGENT, "gmail-oauth/" VERSION);
+  if (post)
+    {
+      /* POSTFIELDS, not COPYPOSTFIELDS: libcurl keeps no copy of the secrets. */
+      SETOPT (CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) request->body_len);
+      SETOPT (CURLOPT_POSTFIELDS, request->body != NULL ? request->body : "");
+    }
+  else
+    SETOPT (CURLOPT_HTTPGET, 1L);
+  if (headers != NULL)
+    SETOPT (CURLOPT_HTTPHEADER, headers);
+  SETOPT (CURLOPT_WRITEFUNCTION, on_curl_write);
+  SETOPT (CURLOPT_WRITEDATA, reply);
+  SETOPT (CURLOPT_HEADERFUNCTION, on_curl_header);
+  SETOPT (CURLOPT_HEADERDATA, reply);
+  SETOPT (CURLOPT_XFERINFOFUNCTION, on_curl_progress);
+  SETOPT (CURLOPT_XFERINFODATA, reply);
+  SETOPT (CURLOPT_NOPROGRESS, 0L);
+  if (rc != CURLE_OK)
+    {
+      reply->setup_failed = TRUE;
+      return rc;
+    }
+
+  rc = curl_easy_perform (curl);
+  reply->received = g_get_real_time () / G_USEC_PER_SEC;
+  if (curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &reply->status) != CURLE_OK)
+    reply->status = 0;
+  if (reply->retry_at > 0)
+    {
+      /* An HTTP-date is measured on the server's clock when we know it. */
+      gint64 now = reply->server_date > 0 ? reply->server_date : reply->received;
+
+      reply->retry_after = MAX (reply->retry_at - now, 0);
+    }
+  return rc;
+}
+
+/* One line, printable, not too long: the server's words go into messages. */
+gchar *
+gmo_http_sanitize (const gchar *text)
+{
+  g_autofree gchar *valid = g_utf8_make_valid (text, -1);
+  g_autofree gchar *cut = NULL;
+
+  for (gchar *p = valid; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  if (g_utf8_strlen (valid, -1) <= MAX_DETAILS_CHARS)
+    return g_steal_pointer (&valid);
+  cut = g_utf8_substring (valid, 0, MAX_DETAILS_CHARS);
+  return g_strconcat (cut, "…", NULL);
+}
+
+static gboolean
+is_retryable_curl_error (CURLcode rc)
+{
+  static const CURLcode retryable[] = {
+    CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT,
+    CURLE_OPERATION_TIMEDOUT,    CURLE_SEND_ERROR,           CURLE_RECV_ERROR,
+    CURLE_GOT_NOTHING,           CURLE_PARTIAL_FILE,         CURLE_SSL_CONNECT_ERROR,
+    CURLE_HTTP2,                 CURLE_HTTP2_STREAM,         CURLE_HTTP3,
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (retryable); i++)
+    if (rc == retryable[i])
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+gmo_http_is_retryable_status (long status)
+{
+  return status == 408 || status == 429 || status == 500 || status == 502 || status == 503
+         || status == 504;
+}
+
+
+/* Decides what one attempt amounted to: transport failures here, the
+ * meaning of a complete answer by @classify. */
+static gboolean
+classify_attempt (const GmoHttpRequest *request, GmoHttpClassifyFunc classify, Reply *reply,
+                  CURLcode rc, gboolean *retry, gchar **details, GError **error)
+{
+  GmoHttpAnswer answer = { 0 };
+
+  *retry = FALSE;
+  if (reply->setup_failed)
+    {
+      *details = g_strdup (curl_easy_strerror (rc));
+      g_set_error (error, GMO_ERROR, GMO_ERROR_TRANSIENT, _("Cannot set up the request: %s"),
+                   *details);
+      return FALSE;
+    }
+  if (rc != CURLE_OK && g_cancellable_is_cancelled (reply->cancellable))
+    {
+      *details = g_strdup ("cancelled");
+      g_set_error (error, GMO_ERROR, GMO_ERROR_TRANSIENT, _("The request was cancelled."));
+      return FALSE;
+    }
+  if (reply->too_large)
+    {
+      *details = g_strdup ("response too large");
+      /* Translators: %s is who answered, such as “the OAuth endpoint”. */
+      g_set_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE, _("The answer of %s is too large."),
+                   request->service);
+      return FALSE;
+    }
+  if (rc != CURLE_OK)
+    {
+      *retry = is_retryable_curl_error (rc);
+      *details = gmo_http_sanitize (reply->curl_error[0] != '\0' ? reply->curl_error
+                                                                 : curl_easy_strerror (rc));
+      /* Translators: the first %s is who answered, such as “the OAuth endpoint”. */
+      g_set_error (error, GMO_ERROR, GMO_ERROR_TRANSIENT, _("Cannot reach %s: %s"),
+                   request->service, *details);
+      return FALSE;
+    }
+  if (reply->status >= 300 && reply->status < 400)
+    {
+      *details = g_strdup_printf ("HTTP %ld", reply->status);
+      /* Translators: the first %s is who answered, such as “the OAuth endpoint”. */
+      g_set_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE,
+                   _("Unexpected redirect from %s (%s)."), request->service, *details);
+      return FALSE;
+    }
+  answer.status = reply->status;
+  answer.body = reply->body;
+  answer.retry_after = reply->retry_after;
+  answer.server_date = reply->server_date;
+  answer.received = reply->received;
+  return classify (request, &answer, retry, details, error);
+}
+
+/* Waits @ms, or less if @cancellable is cancelled. Returns FALSE if it was. */
+static gboolean
+sleep_cancellable (gint64 ms, GCancellable *cancellable)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+  GPollFD pollfd;
+  gboolean have_fd = g_cancellable_make_pollfd (cancellable, &pollfd);
+
+  for (gint64 left = ms; left > 0 && !g_cancellable_is_cancelled (cancellable);
+       left = (end - g_get_monotonic_time ()) / 1000)
+    {
+      if (have_fd)
+        g_poll (&pollfd, 1, (gint) left);
+      else
+        g_usleep ((gulong) left * 1000);
+    }
+  if (have_fd)
+    g_cancellable_release_fd (cancellable);
+  return !g_cancellable_is_cancelled (cancellable);
+}
+
+/**
+ * gmo_http_perform:
+ * @request: what to send
+ * @classify: what a complete answer means
+ * @out_answer: (out caller-allocates): on success, the answer (clear it with
+ *   gmo_http_answer_clear())
+ * @out_details: (out) (optional) (nullable) (transfer full): on failure, one
+ *   line saying what the server answered (never a secret)
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for a %GMO_ERROR error
+ *
+ * Sends @request, retrying what @classify (or the transport) calls transient
+ * at most %MAX_ATTEMPTS times within 30 seconds in all, waiting as Retry-After
+ * asks when it fits.
+ *
+ * Returns: %TRUE on success.
+ */
+gboolean
+gmo_http_perform (const GmoHttpRequest *request, GmoHttpClassifyFunc classify,
+                  GmoHttpAnswer *out_answer, gchar **out_details, GCancellable *cancellable,
+                  GError **error)
+{
+  g_autofree gchar *details = NULL;
+  g_autoptr (GError) local_error = NULL;
+  Reply reply = { .cancellable = cancellable };
+  gint64 deadline = g_get_monotonic_time () + (gint64) TOTAL_BUDGET_MS * 1000;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (request != NULL && request->url != NULL, FALSE);
+  g_return_val_if_fail (out_answer != NULL, FALSE);
+
+  memset (out_answer, 0, sizeof *out_answer);
+  if (out_details != NULL)
+    *out_details = NULL;
+  for (guint attempt = 1;; attempt++)
+    {
+      gint64 remaining_ms = (deadline - g_get_monotonic_time ()) / 1000;
+      gint64 wait_ms;
+      gboolean retry = FALSE;
+      CURLcode rc;
+
+      g_clear_error (&local_error);
+      g_clear_pointer (&details, g_free);
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          details = g_strdup ("cancelled");
+          g_set_error (&local_error, GMO_ERROR, GMO_ERROR_TRANSIENT,
+                       _("The request was cancelled."));
+          break;
+        }
+
+      g_debug ("%s %s: attempt %u, timeout %" G_GINT64_FORMAT " ms", request->method,
+               request->url, attempt, MIN (ATTEMPT_TIMEOUT_MS, remaining_ms));
+      rc = http_attempt (request, (glong) MIN (ATTEMPT_TIMEOUT_MS, remaining_ms), &reply);
+      ok = classify_attempt (request, classify, &reply, rc, &retry, &details, &local_error);
+      g_debug ("%s %s: attempt %u: HTTP %ld, curl %d: %s", request->method, request->url,
+               attempt, reply.status, rc, ok ? "success" : gmo_error_class_name (local_error));
+      if (ok || !retry || attempt >= MAX_ATTEMPTS)
+        break;
+
+      wait_ms = MAX (backoff_ms[attempt - 1], reply.retry_after * 1000);
+      remaining_ms = (deadline - g_get_monotonic_time ()) / 1000;
+      if (wait_ms + MIN_ATTEMPT_MS > remaining_ms)
+        {
+          if (reply.retry_after >= 0)
+            {
+              g_clear_error (&local_error);
+              /* Translators: the first %s is who answered, such as “the OAuth endpoint”. */
+              g_set_error (&local_error, GMO_ERROR, GMO_ERROR_TRANSIENT,
+                           _("Asked by %s to retry after %" G_GINT64_FORMAT " seconds (%s)."),
+                           request->service, reply.retry_after, details);
+            }
+          g_debug ("%s %s: no time left for another attempt", request->method, request->url);
+          break;
+        }
+      g_debug ("%s %s: retrying in %" G_GINT64_FORMAT " ms", request->method, request->url,
+               wait_ms);
+      if (!sleep_cancellable (wait_ms, cancellable))
+        {
+          g_clear_pointer (&details, g_free);
+          details = g_strdup ("cancelled");
+          g_clear_error (&local_error);
+          g_set_error (&local_error, GMO_ERROR, GMO_ERROR_TRANSIENT,
+                       _("The request was cancelled."));
+          break;
+        }
+    }
+
+  if (ok)
+    {
+      out_answer->status = reply.status;
+      out_answer->body = g_steal_pointer (&reply.body);
+      out_answer->retry_after = reply.retry_after;
+      out_answer->server_date = reply.server_date;
+      out_answer->received = reply.received;
+      return TRUE;
+    }
+  g_debug ("%s %s failed: %s", request->method, request->url, details);
+  if (out_details != NULL)
+    *out_details = g_steal_pointer (&details);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  gmo_bytes_wipe_free (reply.body);
+  return FALSE;
+}

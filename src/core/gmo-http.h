@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "gmo-secret.h"
+
+G_BEGIN_DECLS
+
+/* Google's endpoints; each can be replaced through its environment variable. */
+typedef enum
+{
+  GMO_ENDPOINT_TOKEN,  /* GMAIL_OAUTH_TOKEN_URL, https://oauth2.googleapis.com/token */
+  GMO_ENDPOINT_AUTH,   /* GMAIL_OAUTH_AUTH_URL, https://accounts.google.com/o/oauth2/v2/auth */
+  GMO_ENDPOINT_REVOKE, /* GMAIL_OAUTH_REVOKE_URL, https://oauth2.googleapis.com/revoke */
+} GmoEndpoint;
+
+/* One request, as gmo_http_perform() sends it. Nothing here is copied: the
+ * body and the bearer token may be secrets, and stay where the caller keeps
+ * (and wipes) them. */
+typedef struct
+{
+  const gchar *method;       /* "GET" or "POST" */
+  const gchar *url;          /* checked with gmo_http_check_url() by the caller */
+  const gchar *content_type; /* (nullable): of the body */
+  const gchar *body;         /* (nullable): the POST body */
+  gsize body_len;
+  const gchar *bearer;       /* (nullable): sent as "Authorization: Bearer ..." */
+  gsize max_answer;          /* the largest answer body accepted */
+  const gchar *service;      /* (translated) who answers, for messages: "the OAuth endpoint" */
+} GmoHttpRequest;
+
+/* A complete answer that came back. */
+typedef struct
+{
+  long status;          /* the HTTP status */
+  GmoSecretBytes *body; /* the answer body: may hold tokens; wiped on clear */
+  gint64 retry_after;   /* Retry-After in seconds (a date converted), -1 when absent */
+  gint64 server_date;   /* the Date header, unix seconds, 0 when absent */
+  gint64 received;      /* local receipt time, unix seconds */
+} GmoHttpAnswer;
+
+void gmo_http_answer_clear (GmoHttpAnswer *answer);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GmoHttpAnswer, gmo_http_answer_clear)
+
+/* Decides what a complete, non-redirect answer amounts to: %TRUE for a
+ * success; else sets @error, @out_details (one line, never a secret) and
+ * whether another attempt could help. */
+typedef gboolean (*GmoHttpClassifyFunc) (const GmoHttpRequest *request,
+                                         const GmoHttpAnswer *answer, gboolean *out_retry,
+                                         gchar **out_details, GError **error);
+
+gboolean gmo_http_check_url (const gchar *url, GError **error);
+gchar *gmo_http_endpoint_url (GmoEndpoint endpoint, GError **error);
+gchar *gmo_http_sanitize (const gchar *text);
+gboolean gmo_http_is_retryable_status (long status);
+gboolean gmo_http_perform (const GmoHttpRequest *request, GmoHttpClassifyFunc classify,
+                           GmoHttpAnswer *out_answer, gchar **out_details,
+                           GCancellable *cancellable, GError **error);
+
+G_END_DECLS

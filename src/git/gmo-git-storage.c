@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The git helper's storage role: a keyring storage helper for any host,
+ * interchangeable with git's own contrib/credential/libsecret helper (same
+ * schema, attributes, label and secret format), so that each reads the
+ * other's items. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <libsecret/secret.h>
+
+#include "gmo-error.h"
+#include "gmo-git.h"
+#include "gmo-util.h"
+
+/* git's schema, which must match git's libsecret helper exactly (so it has no
+ * version attribute of ours). DONT_MATCH_NAME makes searches also find items
+ * that older git stored under org.gnome.keyring.NetworkPassword. */
+static const SecretSchema git_schema = {
+  "org.git.Password",
+  SECRET_SCHEMA_DONT_MATCH_NAME,
+  {
+      { "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "object", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "protocol", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "port", SECRET_SCHEMA_ATTRIBUTE_INTEGER },
+      { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+  },
+};
+
+/* The attributes git's libsecret helper would use: one per field given. */
+static GHashTable *
+storage_attributes (const GmoGitCredential *c)
+{
+  GHashTable *attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  if (c->username != NULL)
+    g_hash_table_insert (attributes, (gpointer) "user", g_strdup (c->username));
+  if (c->protocol != NULL)
+    g_hash_table_insert (attributes, (gpointer) "protocol", g_strdup (c->protocol));
+  if (c->host != NULL)
+    {
+      guint port;
+
+      g_hash_table_insert (attributes, (gpointer) "server", gmo_git_split_host (c->host, &port));
+      if (port != 0)
+        g_hash_table_insert (attributes, (gpointer) "port", g_strdup_printf ("%u", port));
+    }
+  if (c->path != NULL)
+    g_hash_table_insert (attributes, (gpointer) "object", g_strdup (c->path));
+  return attributes;
+}
+
+/* Attributes and labels travel over D-Bus as UTF-8 strings; a key that is not
+ * UTF-8 can be neither stored nor found. */
+gboolean
+gmo_git_storage_key_is_utf8 (const GmoGitCredential *c)
+{
+  const gchar *const fields[] = { c->protocol, c->host, c->path, c->username };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    if (fields[i] != NULL && !g_utf8_validate (fields[i], -1, NULL))
+      return FALSE;
+  return TRUE;
+}
+
+gchar *
+gmo_git_storage_label (const GmoGitCredential *c)
+{
+  g_autofree gchar *server = NULL;
+  guint port = 0;
+
+  server = c->host != NULL ? gmo_git_split_host (c->host, &port) : g_strdup ("");
+  if (port != 0)
+    return g_strdup_printf ("Git: %s://%s:%u/%s", c->protocol, server, port,
+                            c->path != NULL ? c->path : "");
+  return g_strdup_printf ("Git: %s://%s/%s", c->protocol, server, c->path != NULL ? c->path : "");
+}
+
+/* The secret as git's libsecret helper writes it: the password, then
+ * `key=value` lines. authtype and credential are ours (git's helper ignores
+ * unknown lines); an item holding only a credential has an empty first line. */
+GmoSecretString *
+gmo_git_storage_secret_format (const GmoGitCredential *c)
+{
+  GmoSecretString *secret = g_string_new (c->password != NULL ? c->password : "");
+
+  g_string_append_c (secret, '\n');
+  if (c->password_expiry_utc != 0)
+    gmo_git_answer_add_int (secret, "password_expiry_utc", c->password_expiry_utc);
+  gmo_git_answer_add (secret, "oauth_refresh_token", c->oauth_refresh_token);
+  if (c->credential != NULL)
+    {
+      gmo_git_answer_add (secret, "authtype", c->authtype);
+      gmo_git_answer_add (secret, "credential", c->credential);
+    }
+  /* No trailing newline: git's helper keeps the lines split on "\n". */
+  g_string_truncate (secret, secret->len - 1);
+  return secret;
+}
+
+/* Reads an item back into @stored: username from the attributes, the rest
+ * from the secret. Returns %FALSE for an item without a text secret. */
+static gboolean
+storage_item_read (SecretItem *item, GmoGitCredential *stored)
+{
+  g_autoptr (GHashTable) attributes = secret_item_get_attributes (item);
+  g_autoptr (SecretValue) value = secret_item_get_secret (item);
+  const gchar *text = value != NULL ? secret_value_get_text (value) : NULL;
+  const gchar *nl;
+
+  if (text == NULL)
+    return FALSE;
+  stored->username = g_strdup (g_hash_table_lookup (attributes, "user"));
+  nl = strchr (text, '\n');
+  stored->password = gmo_secret_dup_len (text, nl != NULL ? (gsize) (nl - text) : strlen (text));
+  while (nl != NULL)
+    {
+      const gchar *line = nl + 1;
+      g_autoptr (GmoSecret) copy = NULL;
+      gchar *eq;
+
+      nl = strchr (line, '\n');
+      copy = gmo_secret_dup_len (line, nl != NULL ? (gsize) (nl - line) : strlen (line));
+      eq = strchr (copy, '=');
+      if (eq == NULL)
+        continue;
+      *eq = '\0';
+      if (g_str_equal (copy, "password_expiry_utc"))
+        stored->password_expiry_utc = gmo_git_parse_expiry (eq + 1);
+      else if (g_str_equal (copy, "oauth_refresh_token"))
+        gmo_git_replace_secret (&stored->oauth_refresh_token, eq + 1);
+      else if (g_str_equal (copy, "authtype"))
+        gmo_git_replace_string (&stored->authtype, eq + 1);
+      else if (g_str_equal (copy, "credential"))
+        gmo_git_replace_secret (&stored->credential, eq + 1);
+    }
+  /* An item that holds a credential has no password of its own. */
+  if (stored->credential != NULL && *stored->password == '\0')
+    gmo_secret_clear (&stored->password);
+  return TRUE;
+}
+
+/* All the items matching @c; "none" is not an error. */
+static gboolean
+storage_search (const GmoGitCredential *c, GList **out_items, GError **error)
+{
+  g_autoptr (GHashTable) attributes = storage_attributes (c);
+  g_autoptr (GError) local_error = NULL;
+
+  *out_items = secret_service_search_sync (NULL, &git_schema, attributes,
+                                           SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK
+                                               | SECRET_SEARCH_LOAD_SECRETS,
+                                           NULL, &local_error);
+  if (local_error != NULL)
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                   _("The keyring is not available (start or unlock the keyring): %s"),
+                   local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* What git should hear about @stored: everything usable, or (when the password
+ * has expired) only what lets it get a new one. Returns how good that is:
+ * 2 a password or credential, 1 only a refresh token, 0 nothing. */
+static int
+storage_answer (const GmoGitCredential *request, const GmoGitCredential *stored,
+                GmoSecretString *answer)
+{
+  gboolean expired = stored->password_expiry_utc != 0 && stored->password_expiry_utc < gmo_now ();
+  gboolean with_credential = request->capa_authtype && stored->credential != NULL;
+
+  if (!expired && (stored->password != NULL || with_credential))
+    {
+      if (request->capa_authtype)
+        gmo_git_answer_add (answer, "capability[]", "authtype");
+      gmo_git_answer_add (answer, "username", stored->username);
+      gmo_git_answer_add (answer, "password", stored->password);
+      if (stored->password_expiry_utc != 0)
+        gmo_git_answer_add_int (answer, "password_expiry_utc", stored->password_expiry_utc);
+      gmo_git_answer_add (answer, "oauth_refresh_token", stored->oauth_refresh_token);
+      if (with_credential)
+        {
+          gmo_git_answer_add (answer, "authtype", stored->authtype);
+          gmo_git_answer_add (answer, "credential", stored->credential);
+        }
+      return 2;
+    }
+  if (stored->oauth_refresh_token != NULL)
+    {
+      gmo_git_answer_add (answer, "username", stored->username);
+      gmo_git_answer_add (answer, "oauth_refresh_token", stored->oauth_refresh_token);
+      return 1;
+    }
+  return 0;
+}
+
+gboolean
+gmo_git_storage_get (const GmoGitCredential *c, GmoSecretString *answer, GError **error)
+{
+  g_autolist (SecretItem) items = NULL;
+  g_autoptr (GmoSecretString) fallback = g_string_new (NULL);
+
+  /* Without a protocol and a host or path there is no key to look up. */
+  if (c->protocol == NULL || (c->host == NULL && c->path == NULL)
+      || !gmo_git_storage_key_is_utf8 (c))
+    return TRUE;
+  if (!storage_search (c, &items, error))
+    return FALSE;
+  /* The first item with a usable password wins; failing that, the first one
+   * whose refresh token lets git mint a new password. */
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      g_auto (GmoGitCredential) stored = { 0 };
+      g_autoptr (GmoSecretString) candidate = g_string_new (NULL);
+      int quality;
+
+      if (!storage_item_read (l->data, &stored))
+        continue;
+      quality = storage_answer (c, &stored, candidate);
+      if (quality == 2)
+        {
+          g_string_append_len (answer, candidate->str, candidate->len);
+          return TRUE;
+        }
+      if (quality == 1 && fallback->len == 0)
+        g_string_append_len (fallback, candidate->str, candidate->len);
+    }
+  g_string_append_len (answer, fallback->str, fallback->len);
+  return TRUE;
+}
+
+gboolean
+gmo_git_storage_store (const GmoGitCredential *c, GError **error)
+{
+  g_autoptr (GHashTable) attributes = NULL;
+  g_autoptr (GmoSecretString) secret = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree gchar *label = NULL;
+  gboolean has_password = c->username != NULL && c->password != NULL;
+  gboolean has_credential = c->capa_authtype && c->credential != NULL;
+
+  /* Ephemeral credentials are for this one use; a store without a key or
+   * without anything to keep is ignored, as git's helpers do. */
+  if (c->ephemeral || c->protocol == NULL || (c->host == NULL && c->path == NULL)
+      || (!has_password && !has_credential))
+    return TRUE;
+  if (!gmo_git_storage_key_is_utf8 (c))
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
+                   _("Cannot store a credential whose protocol, host, path or username is not "
+                     "UTF-8"));
+      return FALSE;
+    }
+
+  attributes = storage_attributes (c);
+  label = gmo_git_storage_label (c);
+  secret = gmo_git_storage_secret_format (c);
+  if (!secret_password_storev_sync (&git_schema, attributes, SECRET_COLLECTION_DEFAULT, label,
+                                    secret->str, NULL, &local_error))
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                   _("Cannot store the credential in the keyring (start or unlock the "
+                     "keyring): %s"),
+                   local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Given a password (or credential), erase only the items that hold it: a
+ * rejected password must not take a newer one with it. */
+static gboolean
+storage_item_holds (SecretItem *item, const GmoGitCredential *c)
+{
+  g_auto (GmoGitCredential) stored = { 0 };
+
+  if (c->password == NULL && c->credential == NULL)
+    return TRUE;
+  if (!storage_item_read (item, &stored))
+    return FALSE;
+  if (c->password != NULL)
+    return gmo_secret_equal (c->password, stored.password);
+  return gmo_secret_equal (c->credential, stored.credential);
+}
+
+gboolean
+gmo_git_storage_erase (const GmoGitCredential *c, GError **error)
+{
+  g_autolist (SecretItem) items = NULL;
+
+  /* An empty pattern would match everything: too easy to send by mistake. */
+  if ((c->protocol == NULL && c->host == NULL && c->path == NULL && c->username == NULL)
+      || !gmo_git_storage_key_is_utf8 (c))
+    return TRUE;
+  if (!storage_search (c, &items, error))
+    return FALSE;
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      g_autoptr (GError) delete_error = NULL;
+
+      if (!storage_item_holds (l->data, c))
+        continue;
+      if (!secret_item_delete_sync (l->data, NULL, &delete_error))
+        {
+          g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                       _("Cannot erase the credential from the keyring (start or unlock the "
+                         "keyring): %s"),
+                       delete_error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
