@@ -37,7 +37,9 @@ if command -v git-credential-gmail-oauth >/dev/null; then
   printf 'protocol=smtp\nhost=smtp.gmail.com\nusername=%s\n\n' "$A" |
     git -c credential.helper=gmail-oauth credential fill
 fi
-if [ -x "$top_builddir/gmail-oauthd" ] && [ -e "$top_builddir/tests/services/io.github.gmail_oauth.Broker.service" ]; then
+# The bus of tests/with-session activates whichever daemon this file names: the build
+# tree's, or the installed one (debian/tests/installed-demo).
+if [ -e "$top_builddir/tests/services/io.github.gmail_oauth.Broker.service" ]; then
   step "gdbus call ... io.github.gmail_oauth.Broker1.GetAccessToken '$A'   # bus-activated daemon"
   gdbus call --session --dest io.github.gmail_oauth.Broker --object-path /io/github/gmail_oauth/Broker \
     --method io.github.gmail_oauth.Broker1.GetAccessToken "$A"

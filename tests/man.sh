@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The manual pages stay in step with the programs: every command, every long
-# option and every exit status that --help shows is in them, and groff reads
-# them without a warning.
+# option and every exit status that --help shows is in them (and gmail-oauthd's
+# options in gmail-oauthd(8)), and groff reads them without a warning.
 . "$top_srcdir/tests/tap.sh"
 
 page=$top_srcdir/data/gmail-oauth.1
 git_page=$top_srcdir/data/git-credential-gmail-oauth.1
+daemon_page=$top_srcdir/data/gmail-oauthd.8
 man_has() { grep -qF -- "$2" "$1"; } # man_has PAGE ROFF-TEXT
 
 commands=$(gmail-oauth --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
@@ -32,7 +33,12 @@ for verb in $(git-credential-gmail-oauth --help | sed -n 's/^usage: [^<]*<\(.*\)
   man_has "$git_page" "$verb"; ok $? "git-credential-gmail-oauth $verb: documented"
 done
 
-for p in "$page" "$git_page"; do
+for opt in $(gmail-oauthd --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+  [ "$opt" = --help ] && continue
+  man_has "$daemon_page" "$(printf '%s' "$opt" | sed 's/-/\\-/g')"; ok $? "gmail-oauthd $opt: documented"
+done
+
+for p in "$page" "$git_page" "$daemon_page"; do
   is "$(groff -man -ww -z "$p" 2>&1)" "" "$(basename "$p"): groff finds nothing to warn about"
 done
 
