@@ -4,6 +4,10 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
+/* For the D-Bus path functions of SecretService (secret-paths.h), which let
+ * `list` read every record in one call. libsecret calls them unstable; their
+ * API and ABI have not changed since libsecret 0.7. */
+#define SECRET_API_SUBJECT_TO_CHANGE
 #include <libsecret/secret.h>
 
 #include "gmo-autocleanups.h"
@@ -169,15 +173,29 @@ grant_attributes (const gchar *account)
   return attributes;
 }
 
+/* Reads a record's secret. @account is the one its attributes name, or %NULL
+ * to take the one the secret names; with neither, returns %NULL without
+ * setting @error (a record of an older version, listed without its
+ * attributes). */
 static GmoGrant *
 grant_from_secret (const gchar *account, const gchar *secret, GError **error)
 {
   g_autoptr (GmoSecretJson) root = NULL;
   g_autoptr (GmoGrant) grant = NULL;
   g_autoptr (GError) local_error = NULL;
+  g_autofree gchar *named = NULL;
   const gchar *client_id, *refresh_token;
 
   root = gmo_json_parse (secret, strlen (secret), GMO_ERROR_KEYRING, &local_error);
+  if (account == NULL)
+    {
+      const gchar *in_secret = gmo_json_get_string (root, "account");
+
+      named = in_secret != NULL ? gmo_account_normalize (in_secret, NULL) : NULL;
+      if (named == NULL)
+        return NULL;
+      account = named;
+    }
   client_id = gmo_json_get_string (root, "client_id");
   refresh_token = gmo_json_get_string (root, "refresh_token");
   if (root == NULL || client_id == NULL || refresh_token == NULL)
@@ -214,6 +232,9 @@ grant_to_secret (const GmoGrant *grant)
 {
   g_autoptr (GmoSecretJson) root = json_object_new_object ();
 
+  /* The account again, so that `list` can read every record in one GetSecrets
+   * call without fetching each item's attributes (see gmo_store_list()). */
+  json_add_string (root, "account", grant->account);
   json_add_string (root, "client_id", grant->client_id);
   json_add_string (root, "client_secret", grant->client_secret);
   json_add_string (root, "refresh_token", grant->refresh_token);
@@ -321,6 +342,20 @@ gmo_store_remove (const gchar *account, gboolean *out_removed, GCancellable *can
   return TRUE;
 }
 
+/* The account attribute of the item at @path (one round trip). */
+static gchar *
+grant_account_from_item (SecretService *service, const gchar *path, GCancellable *cancellable)
+{
+  g_autoptr (SecretItem) item = NULL;
+  g_autoptr (GHashTable) attributes = NULL;
+
+  item = secret_item_new_for_dbus_path_sync (service, path, SECRET_ITEM_NONE, cancellable, NULL);
+  if (item == NULL)
+    return NULL;
+  attributes = secret_item_get_attributes (item);
+  return g_strdup (g_hash_table_lookup (attributes, "account"));
+}
+
 static gint
 grant_compare (gconstpointer a, gconstpointer b)
 {
@@ -346,45 +381,76 @@ gmo_store_list (GCancellable *cancellable, GError **error)
   g_autoptr (GHashTable) attributes = grant_attributes (NULL);
   g_autoptr (GError) local_error = NULL;
   g_autoptr (GPtrArray) grants = g_ptr_array_new_with_free_func ((GDestroyNotify) gmo_grant_free);
-  GList *items;
+  g_autoptr (SecretService) service = NULL;
+  g_autoptr (GHashTable) secrets = NULL;
+  g_auto (GStrv) unlocked = NULL;
+  g_auto (GStrv) locked = NULL;
+  g_auto (GStrv) paths = NULL;
+  GHashTableIter iter;
+  const gchar *path;
+  SecretValue *value;
 
-  items = secret_password_searchv_sync (&grant_schema, attributes,
-                                        SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK
-                                            | SECRET_SEARCH_LOAD_SECRETS,
-                                        cancellable, &local_error);
+  /* Three calls whatever the number of records: SearchItems, Unlock (only if
+   * something is locked) and one GetSecrets. SecretItem proxies, one per
+   * record, would cost a round trip each (and gnome-keyring loses some of
+   * them when hundreds are made at once). */
+  service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
+  if (service != NULL)
+    secret_service_search_for_dbus_paths_sync (service, &grant_schema, attributes, cancellable,
+                                               &unlocked, &locked, &local_error);
+  if (local_error == NULL && locked != NULL && locked[0] != NULL)
+    {
+      g_auto (GStrv) now_unlocked = NULL;
+      g_autoptr (GStrvBuilder) all = g_strv_builder_new ();
+
+      secret_service_unlock_dbus_paths_sync (service, (const gchar **) locked, cancellable,
+                                             &now_unlocked, &local_error);
+      g_strv_builder_addv (all, (const gchar **) unlocked);
+      if (now_unlocked != NULL)
+        g_strv_builder_addv (all, (const gchar **) now_unlocked);
+      g_strfreev (unlocked);
+      unlocked = g_strv_builder_end (all);
+    }
+  paths = g_steal_pointer (&unlocked);
+  if (local_error == NULL && paths != NULL && paths[0] != NULL)
+    secrets = secret_service_get_secrets_for_dbus_paths_sync (service, (const gchar **) paths,
+                                                              cancellable, &local_error);
   if (local_error != NULL)
     {
       keyring_error (error, local_error, NULL);
       return NULL;
     }
+  if (secrets == NULL)
+    return g_steal_pointer (&grants);
 
-  for (GList *l = items; l != NULL; l = l->next)
+  g_hash_table_iter_init (&iter, secrets);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &path, (gpointer *) &value))
     {
-      SecretRetrievable *item = l->data;
-      g_autoptr (GHashTable) item_attributes = secret_retrievable_get_attributes (item);
-      g_autoptr (SecretValue) value = NULL;
+      const gchar *text = secret_value_get_text (value);
       g_autoptr (GError) item_error = NULL;
-      const gchar *account = g_hash_table_lookup (item_attributes, "account");
-      const gchar *text;
+      g_autofree gchar *account = NULL;
       GmoGrant *grant;
 
-      value = secret_retrievable_retrieve_secret_sync (item, cancellable, &item_error);
-      text = value != NULL ? secret_value_get_text (value) : NULL;
-      if (account == NULL || text == NULL)
+      if (text == NULL)
         {
-          g_warning ("Skipping an unreadable keyring record%s%s", account ? " of " : "",
-                     account ? account : "");
+          g_warning ("Skipping a keyring record without a text secret");
           continue;
         }
-      grant = grant_from_secret (account, text, &item_error);
+      grant = grant_from_secret (NULL, text, &item_error);
+      /* A record written before the account was in the secret: ask the item. */
+      if (grant == NULL && item_error == NULL
+          && (account = grant_account_from_item (service, path, cancellable)) != NULL)
+        grant = grant_from_secret (account, text, &item_error);
       if (grant == NULL)
         {
-          g_warning ("%s", item_error->message);
+          if (item_error != NULL)
+            g_warning ("%s", item_error->message);
+          else
+            g_warning ("Skipping a keyring record that names no account");
           continue;
         }
       g_ptr_array_add (grants, grant);
     }
-  g_list_free_full (items, g_object_unref);
   g_ptr_array_sort (grants, grant_compare);
   return g_steal_pointer (&grants);
 }
