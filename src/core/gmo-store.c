@@ -4,10 +4,6 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
-/* For the D-Bus path functions of SecretService (secret-paths.h), which let
- * `list` read every record in one call. libsecret calls them unstable; their
- * API and ABI have not changed since libsecret 0.7. */
-#define SECRET_API_SUBJECT_TO_CHANGE
 #include <libsecret/secret.h>
 
 #include "gmo-autocleanups.h"
@@ -162,6 +158,101 @@ keyring_error (GError **error, GError *cause, const gchar *account)
                  cause->message);
 }
 
+/* An unlock prompt is a window: without a display nobody can answer it, and
+ * gnome-keyring then fails it, or keeps callers waiting in its prompt queue. */
+static gboolean
+can_prompt (void)
+{
+  const gchar *display = g_getenv ("DISPLAY");
+  const gchar *wayland = g_getenv ("WAYLAND_DISPLAY");
+
+  return (display != NULL && *display != '\0') || (wayland != NULL && *wayland != '\0');
+}
+
+static void
+locked_error (GError **error, const gchar *account)
+{
+  if (account != NULL)
+    g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                 /* Translators: %s is an e-mail address. */
+                 _("The keyring holding %s is locked: unlock it (log in to the desktop, or "
+                   "run “gnome-keyring-daemon --unlock” and type the keyring password), then "
+                   "try again"),
+                 account);
+  else
+    g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                 _("The keyring is locked: unlock it (log in to the desktop, or run "
+                   "“gnome-keyring-daemon --unlock” and type the keyring password), then try "
+                   "again"));
+}
+
+/**
+ * gmo_keyring_search:
+ * @schema: the schema of the items
+ * @attributes: (element-type utf8 utf8): the attributes to match
+ * @account: (nullable): the account searched for, for messages
+ * @out_service: (out) (transfer full): the Secret Service
+ * @out_paths: (out) (transfer full) (array zero-terminated=1): the D-Bus paths
+ *   of the matching items, all unlocked; empty when none match
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for a %GMO_ERROR_KEYRING error
+ *
+ * One SearchItems call. Locked items are unlocked when a prompt can appear
+ * (a display); headless, or when the prompt is dismissed, a locked item is a
+ * %GMO_ERROR_KEYRING error saying so: never an absent item, never a wait.
+ *
+ * Returns: %TRUE on success, even if nothing matched.
+ */
+gboolean
+gmo_keyring_search (const SecretSchema *schema, GHashTable *attributes, const gchar *account,
+                    SecretService **out_service, gchar ***out_paths, GCancellable *cancellable,
+                    GError **error)
+{
+  g_autoptr (SecretService) service = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_auto (GStrv) unlocked = NULL;
+  g_auto (GStrv) locked = NULL;
+
+  service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
+  if (service != NULL)
+    secret_service_search_for_dbus_paths_sync (service, schema, attributes, cancellable,
+                                               &unlocked, &locked, &local_error);
+  if (local_error != NULL)
+    {
+      keyring_error (error, local_error, account);
+      return FALSE;
+    }
+  if (locked != NULL && locked[0] != NULL)
+    {
+      g_auto (GStrv) now_unlocked = NULL;
+      g_autoptr (GStrvBuilder) all = g_strv_builder_new ();
+
+      if (!can_prompt ()
+          || secret_service_unlock_dbus_paths_sync (service, (const gchar **) locked, cancellable,
+                                                    &now_unlocked, &local_error)
+                 < (gint) g_strv_length (locked))
+        {
+          if (local_error != NULL && !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_debug ("Unlocking failed: %s", local_error->message);
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            keyring_error (error, local_error, account);
+          else
+            locked_error (error, account);
+          return FALSE;
+        }
+      if (unlocked != NULL)
+        g_strv_builder_addv (all, (const gchar **) unlocked);
+      g_strv_builder_addv (all, (const gchar **) now_unlocked);
+      g_strfreev (unlocked);
+      unlocked = g_strv_builder_end (all);
+    }
+  if (unlocked == NULL)
+    unlocked = g_new0 (gchar *, 1);
+  *out_service = g_steal_pointer (&service);
+  *out_paths = g_steal_pointer (&unlocked);
+  return TRUE;
+}
+
 static GHashTable *
 grant_attributes (const gchar *account)
 {
@@ -262,22 +353,35 @@ gmo_store_lookup (const gchar *account, GCancellable *cancellable, GError **erro
 {
   g_autoptr (GHashTable) attributes = grant_attributes (account);
   g_autoptr (GError) local_error = NULL;
-  gchar *secret;
-  GmoGrant *grant;
+  g_autoptr (SecretService) service = NULL;
+  g_autoptr (SecretValue) value = NULL;
+  g_auto (GStrv) paths = NULL;
+  const gchar *text;
 
   g_return_val_if_fail (account != NULL, NULL);
 
-  secret = secret_password_lookupv_sync (&grant_schema, attributes, cancellable, &local_error);
+  if (!gmo_keyring_search (&grant_schema, attributes, account, &service, &paths, cancellable,
+                           error))
+    return NULL;
+  if (paths[0] == NULL)
+    return NULL;
+  value = secret_service_get_secret_for_dbus_path_sync (service, paths[0], cancellable,
+                                                        &local_error);
   if (local_error != NULL)
     {
       keyring_error (error, local_error, account);
       return NULL;
     }
-  if (secret == NULL)
-    return NULL;
-  grant = grant_from_secret (account, secret, error);
-  secret_password_free (secret);
-  return grant;
+  text = value != NULL ? secret_value_get_text (value) : NULL;
+  if (text == NULL)
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                   _("The keyring record of %s is damaged; remove it and import or log in "
+                     "again"),
+                   account);
+      return NULL;
+    }
+  return grant_from_secret (account, text, error);
 }
 
 /**
@@ -328,17 +432,28 @@ gmo_store_remove (const gchar *account, gboolean *out_removed, GCancellable *can
                   GError **error)
 {
   g_autoptr (GHashTable) attributes = grant_attributes (account);
-  g_autoptr (GError) local_error = NULL;
-  gboolean removed;
+  g_autoptr (SecretService) service = NULL;
+  g_auto (GStrv) paths = NULL;
 
-  removed = secret_password_clearv_sync (&grant_schema, attributes, cancellable, &local_error);
-  if (local_error != NULL)
-    {
-      keyring_error (error, local_error, account);
-      return FALSE;
-    }
   if (out_removed != NULL)
-    *out_removed = removed;
+    *out_removed = FALSE;
+  /* Searched first, so that a locked record is reported, not "no account". */
+  if (!gmo_keyring_search (&grant_schema, attributes, account, &service, &paths, cancellable,
+                           error))
+    return FALSE;
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      if (!secret_service_delete_item_dbus_path_sync (service, paths[i], cancellable,
+                                                      &local_error))
+        {
+          keyring_error (error, local_error, account);
+          return FALSE;
+        }
+      if (out_removed != NULL)
+        *out_removed = TRUE;
+    }
   return TRUE;
 }
 
@@ -383,36 +498,17 @@ gmo_store_list (GCancellable *cancellable, GError **error)
   g_autoptr (GPtrArray) grants = g_ptr_array_new_with_free_func ((GDestroyNotify) gmo_grant_free);
   g_autoptr (SecretService) service = NULL;
   g_autoptr (GHashTable) secrets = NULL;
-  g_auto (GStrv) unlocked = NULL;
-  g_auto (GStrv) locked = NULL;
   g_auto (GStrv) paths = NULL;
   GHashTableIter iter;
   const gchar *path;
   SecretValue *value;
 
-  /* Three calls whatever the number of records: SearchItems, Unlock (only if
-   * something is locked) and one GetSecrets. SecretItem proxies, one per
-   * record, would cost a round trip each (and gnome-keyring loses some of
-   * them when hundreds are made at once). */
-  service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
-  if (service != NULL)
-    secret_service_search_for_dbus_paths_sync (service, &grant_schema, attributes, cancellable,
-                                               &unlocked, &locked, &local_error);
-  if (local_error == NULL && locked != NULL && locked[0] != NULL)
-    {
-      g_auto (GStrv) now_unlocked = NULL;
-      g_autoptr (GStrvBuilder) all = g_strv_builder_new ();
-
-      secret_service_unlock_dbus_paths_sync (service, (const gchar **) locked, cancellable,
-                                             &now_unlocked, &local_error);
-      g_strv_builder_addv (all, (const gchar **) unlocked);
-      if (now_unlocked != NULL)
-        g_strv_builder_addv (all, (const gchar **) now_unlocked);
-      g_strfreev (unlocked);
-      unlocked = g_strv_builder_end (all);
-    }
-  paths = g_steal_pointer (&unlocked);
-  if (local_error == NULL && paths != NULL && paths[0] != NULL)
+  /* Two calls whatever the number of records: SearchItems and one
+   * GetSecrets. SecretItem proxies, one per record, would cost a round trip
+   * each (and gnome-keyring loses some of them when hundreds are made at once). */
+  if (!gmo_keyring_search (&grant_schema, attributes, NULL, &service, &paths, cancellable, error))
+    return NULL;
+  if (paths[0] != NULL)
     secrets = secret_service_get_secrets_for_dbus_paths_sync (service, (const gchar **) paths,
                                                               cancellable, &local_error);
   if (local_error != NULL)
