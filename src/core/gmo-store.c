@@ -213,10 +213,24 @@ gmo_keyring_search (const SecretSchema *schema, GHashTable *attributes, const gc
   g_auto (GStrv) unlocked = NULL;
   g_auto (GStrv) locked = NULL;
 
-  service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
-  if (service != NULL)
-    secret_service_search_for_dbus_paths_sync (service, schema, attributes, cancellable,
-                                               &unlocked, &locked, &local_error);
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      g_clear_error (&local_error);
+      g_clear_object (&service);
+      service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
+      if (service != NULL)
+        secret_service_search_for_dbus_paths_sync (service, schema, attributes, cancellable,
+                                                   &unlocked, &locked, &local_error);
+      /* libsecret keeps one SecretService per process, bound to the daemon it
+       * first met. In a process that does not run the main loop (the MCP
+       * server) it never hears that the daemon was replaced, and every later
+       * call goes to a name that is gone: forget it and connect again, once. */
+      if (!g_error_matches (local_error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN)
+          && !g_error_matches (local_error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+        break;
+      g_debug ("The Secret Service went away (%s); connecting again", local_error->message);
+      secret_service_disconnect ();
+    }
   if (local_error != NULL)
     {
       keyring_error (error, local_error, account);
