@@ -385,6 +385,7 @@ gmo_cli_mcp (int argc, char **argv)
   if (!gmo_cli_parse_options (context, &argc, &argv, 0, 0, &error)
       || !install_signal_handlers (&error))
     return gmo_cli_report (error);
+  gmo_process_keep_secrets ();
 
   server = gmo_mcp_server_new (instructions, tools, G_N_ELEMENTS (tools));
   serve (server, &output);
