@@ -158,6 +158,22 @@ keyring_error (GError **error, GError *cause, const gchar *account)
                  cause->message);
 }
 
+/* libsecret keeps one SecretService per process, bound to the daemon it
+ * first met. In a process that does not run the main loop (the MCP server)
+ * it never hears that the daemon was replaced or restarted, and every later
+ * call goes to a name that is gone. Returns whether @error says so, after
+ * forgetting that instance so that the next call connects again. */
+static gboolean
+reconnect_if_gone (const GError *error)
+{
+  if (!g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN)
+      && !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+    return FALSE;
+  g_debug ("The Secret Service went away (%s); connecting again", error->message);
+  secret_service_disconnect ();
+  return TRUE;
+}
+
 /* An unlock prompt is a window: without a display nobody can answer it, and
  * gnome-keyring then fails it, or keeps callers waiting in its prompt queue. */
 static gboolean
@@ -221,15 +237,8 @@ gmo_keyring_search (const SecretSchema *schema, GHashTable *attributes, const gc
       if (service != NULL)
         secret_service_search_for_dbus_paths_sync (service, schema, attributes, cancellable,
                                                    &unlocked, &locked, &local_error);
-      /* libsecret keeps one SecretService per process, bound to the daemon it
-       * first met. In a process that does not run the main loop (the MCP
-       * server) it never hears that the daemon was replaced, and every later
-       * call goes to a name that is gone: forget it and connect again, once. */
-      if (!g_error_matches (local_error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN)
-          && !g_error_matches (local_error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+      if (!reconnect_if_gone (local_error))
         break;
-      g_debug ("The Secret Service went away (%s); connecting again", local_error->message);
-      secret_service_disconnect ();
     }
   if (local_error != NULL)
     {
@@ -423,13 +432,17 @@ gmo_store_save (const GmoGrant *grant, GCancellable *cancellable, GError **error
   secret = grant_to_secret (grant);
   /* Translators: the label of the keyring item, shown by Seahorse; %s is an e-mail address. */
   label = g_strdup_printf (_("Gmail OAuth: %s"), grant->account);
-  if (!secret_password_storev_sync (&grant_schema, attributes, SECRET_COLLECTION_DEFAULT, label,
-                                    secret, cancellable, &local_error))
+  for (guint attempt = 0;; attempt++)
     {
-      keyring_error (error, local_error, grant->account);
-      return FALSE;
+      g_clear_error (&local_error);
+      if (secret_password_storev_sync (&grant_schema, attributes, SECRET_COLLECTION_DEFAULT,
+                                       label, secret, cancellable, &local_error))
+        return TRUE;
+      if (attempt > 0 || !reconnect_if_gone (local_error))
+        break;
     }
-  return TRUE;
+  keyring_error (error, local_error, grant->account);
+  return FALSE;
 }
 
 /**
