@@ -12,7 +12,10 @@ import sys, threading, time, urllib.parse
 
 MAX_BODY = 1 << 20
 DEFAULT_SCOPE = "https://mail.google.com/"
-DEFAULT_CONFIG = {"rotation": False, "expires_in": 3599, "delay": 0.0, "auth_deny": False, "clock_skew": 0}
+# delay: before the token endpoint decides; answer_delay: after it has (a rotation is then done,
+# and the answer is "in transit").
+DEFAULT_CONFIG = {"rotation": False, "expires_in": 3599, "delay": 0.0, "answer_delay": 0.0, "auth_deny": False,
+                  "clock_skew": 0}
 LOOPBACK_PREFIXES = ("http://127.0.0.1:", "http://localhost:", "http://[::1]:")
 PKCE_RE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 CHALLENGE_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -342,6 +345,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(delay)
             with STATE.lock:  # check again: the world may have changed while we slept
                 result = STATE.token_grant(f, commit=True)
+                answer_delay = STATE.config["answer_delay"]
+            if answer_delay > 0:
+                time.sleep(answer_delay)
         self.send_google(*result)
 
     def do_auth(self):

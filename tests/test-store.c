@@ -123,6 +123,60 @@ test_list_sorted (void)
   g_assert_cmpstr (((GmoGrant *) all->pdata[2])->account, ==, "c@example.com");
 }
 
+/* gnome-keyring lost items when `list` made one proxy per record and there
+ * were hundreds (a keyring error, GLib criticals): now one GetSecrets call. */
+static void
+test_list_many (void)
+{
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GError) error = NULL;
+  const guint n = 300;
+
+  remove_all ();
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree gchar *account = g_strdup_printf ("many%03u@example.com", i);
+      g_autoptr (GmoGrant) grant = make_grant (account);
+
+      g_assert_true (gmo_store_save (grant, NULL, &error));
+      g_assert_no_error (error);
+    }
+  all = gmo_store_list (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      const GmoGrant *grant = g_ptr_array_index (all, i);
+      g_autofree gchar *expected = g_strdup_printf ("many%03u@example.com", i);
+
+      g_assert_cmpstr (grant->account, ==, expected);
+      g_assert_cmpstr (grant->refresh_token, ==, "1//refresh-token-value");
+    }
+  remove_all ();
+}
+
+/* A record written before the secret named its account is listed from its
+ * attributes. */
+static void
+test_list_old_record (void)
+{
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GError) error = NULL;
+
+  remove_all ();
+  g_assert_true (secret_password_store_sync (
+      &grant_schema, SECRET_COLLECTION_DEFAULT, "old",
+      "{\"client_id\": \"old.apps\", \"refresh_token\": \"1//old\", \"granted_at\": 1}", NULL,
+      &error, "account", "old@example.com", "version", 1, NULL));
+  g_assert_no_error (error);
+  all = gmo_store_list (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 1);
+  g_assert_cmpstr (((GmoGrant *) all->pdata[0])->account, ==, "old@example.com");
+  g_assert_cmpstr (((GmoGrant *) all->pdata[0])->client_id, ==, "old.apps");
+  remove_all ();
+}
+
 static void
 test_remove (void)
 {
@@ -233,6 +287,8 @@ main (int argc, char **argv)
   g_test_add_func ("/store/lookup-missing", test_lookup_missing);
   g_test_add_func ("/store/overwrite-one-record", test_overwrite_one_record);
   g_test_add_func ("/store/list-sorted", test_list_sorted);
+  g_test_add_func ("/store/list-many", test_list_many);
+  g_test_add_func ("/store/list-old-record", test_list_old_record);
   g_test_add_func ("/store/remove", test_remove);
   g_test_add_func ("/store/no-secret-in-attributes", test_no_secret_in_attributes);
   g_test_add_func ("/store/damaged-record", test_damaged_record);

@@ -17,6 +17,7 @@
 #include "gmo-json.h"
 #include "gmo-oauth.h"
 #include "gmo-store.h"
+#include "gmo-signals.h"
 #include "gmo-util.h"
 
 typedef int (*CommandFunc) (int argc, char **argv);
@@ -318,6 +319,8 @@ main (int argc, char **argv)
   const char *name;
 
   gmo_program_init ();
+  /* Dying of a signal waits for a rotated grant's keyring write. */
+  gmo_signals_install (gmo_signals_die);
 
   if (argc < 2)
     {

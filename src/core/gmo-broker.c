@@ -12,11 +12,16 @@
 #include "gmo-broker.h"
 #include "gmo-error.h"
 #include "gmo-oauth.h"
+#include "gmo-signals.h"
 #include "gmo-util.h"
 
 /* How long a caller waits for another process's refresh of the same account
  * before giving up; longer than one refresh may take (see gmo-oauth.c). */
 #define LOCK_WAIT_SECONDS 60
+/* How long a rotated refresh token's write is retried: the Secret Service is
+ * usually bus-activated back within a second. */
+#define ROTATED_WRITE_SECONDS 10
+#define ROTATED_WRITE_INTERVAL_MS 250
 
 /**
  * gmo_broker_min_valid_default:
@@ -137,18 +142,53 @@ lookup_existing (const gchar *account, GCancellable *cancellable, GError **error
   return grant;
 }
 
-/* Refreshes @grant in place and stores it in one write. The caller holds the lock. */
+/* Stores a grant whose refresh token Google just rotated: the old one no
+ * longer works, so a failed write is retried for a while before the grant is
+ * given up. */
+static gboolean
+store_rotated (const GmoGrant *grant, GCancellable *cancellable, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time () + ROTATED_WRITE_SECONDS * G_USEC_PER_SEC;
+  g_autoptr (GError) local_error = NULL;
+
+  while (!gmo_store_save (grant, cancellable, &local_error))
+    {
+      if (g_get_monotonic_time () > deadline || g_cancellable_is_cancelled (cancellable))
+        {
+          /* Translators: %s is an e-mail address, the second %s the keyring's complaint. */
+          g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                       _("%s: Google replaced the refresh token, and the new one could not be "
+                         "stored for %d seconds (%s); the old one no longer works: log in "
+                         "again with “gmail-oauth login %s”"),
+                       grant->account, ROTATED_WRITE_SECONDS, local_error->message,
+                       grant->account);
+          return FALSE;
+        }
+      g_debug ("Storing the rotated grant of %s failed, retrying: %s", grant->account,
+               local_error->message);
+      g_clear_error (&local_error);
+      g_usleep (ROTATED_WRITE_INTERVAL_MS * 1000);
+    }
+  return TRUE;
+}
+
+/* Refreshes @grant in place and stores it in one write. The caller holds the
+ * lock. Termination signals wait from the request to the write (gmo-signals.h):
+ * an answer that rotated the refresh token must reach the keyring. */
 static gboolean
 refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GCancellable *cancellable,
                    GError **error)
 {
   g_autoptr (GmoTokenResponse) response = NULL;
   g_autoptr (GError) local_error = NULL;
+  gboolean rotated, ok;
 
+  gmo_signals_hold ();
   response = gmo_oauth_refresh (grant->client_id, grant->client_secret, grant->refresh_token,
                                 NULL, cancellable, &local_error);
   if (response == NULL)
     {
+      gmo_signals_release ();
       /* Name the account: the oauth module's message names only the cause. */
       if (g_error_matches (local_error, GMO_ERROR, GMO_ERROR_REAUTHORIZE))
         /* Translators: the first %s is an e-mail address, the second the cause. */
@@ -167,7 +207,8 @@ refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GCancellable *cance
   grant->access_token = g_steal_pointer (&response->access_token);
   grant->expires_at = response->expires_at;
   /* Rotation: a new refresh token replaces the old one in the same write. */
-  if (response->refresh_token != NULL)
+  rotated = response->refresh_token != NULL;
+  if (rotated)
     {
       gmo_secret_free (grant->refresh_token);
       grant->refresh_token = g_steal_pointer (&response->refresh_token);
@@ -177,7 +218,11 @@ refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GCancellable *cance
       g_free (grant->scopes);
       grant->scopes = g_steal_pointer (&response->scope);
     }
-  return gmo_store_save (grant, cancellable, error);
+  /* A cached access token is worth one try; a rotated grant is worth waiting for. */
+  ok = rotated ? store_rotated (grant, cancellable, error)
+               : gmo_store_save (grant, cancellable, error);
+  gmo_signals_release ();
+  return ok;
 }
 
 /**

@@ -8,6 +8,9 @@
  * dpkg-shlibdeps cannot see a library loaded at run time. */
 #include "config.h"
 
+#include <malloc.h>
+#include <string.h>
+
 #include <curl/curl.h>
 #include <gio/gio.h>
 #include <glib/gi18n.h>
@@ -21,7 +24,7 @@ typedef void (*GmoCurlFunc) (void);
 
 /* The libcurl functions we call, each a field of @api of its own type. */
 #define GMO_CURL_FUNCTIONS(X)                                                                     \
-  X (curl_global_init)                                                                            \
+  X (curl_global_init_mem)                                                                        \
   X (curl_easy_init)                                                                              \
   X (curl_easy_setopt)                                                                            \
   X (curl_easy_perform)                                                                           \
@@ -55,6 +58,36 @@ static const struct
 
 static gchar *load_failure; /* why loading failed, or NULL */
 
+/* libcurl's memory, wiped when it is freed: its request buffers hold copies
+ * of the form we POST (client secret, refresh token) and of the headers
+ * (a bearer token), which would otherwise stay in freed heap memory, where a
+ * core dump or a read of /proc/PID/mem finds them. */
+static void
+wiping_free (void *ptr)
+{
+  if (ptr == NULL)
+    return;
+  explicit_bzero (ptr, malloc_usable_size (ptr));
+  free (ptr);
+}
+
+static void *
+wiping_realloc (void *ptr, size_t size)
+{
+  void *copy;
+
+  if (ptr == NULL)
+    return malloc (size);
+  /* Never realloc(): it may leave the old block behind unwiped. */
+  copy = malloc (size > 0 ? size : 1);
+  if (copy == NULL)
+    return NULL;
+  memcpy (copy, ptr, MIN (malloc_usable_size (ptr), size));
+  wiping_free (ptr);
+  return copy;
+}
+
+
 static gpointer
 load_once (gpointer unused)
 {
@@ -80,9 +113,10 @@ load_once (gpointer unused)
     }
   /* Kept open for the life of the process, like a linked library. */
   g_module_make_resident (module);
-  rc = api.curl_global_init (CURL_GLOBAL_DEFAULT);
+  rc = api.curl_global_init_mem (CURL_GLOBAL_DEFAULT, malloc, wiping_free, wiping_realloc,
+                                 strdup, calloc);
   if (rc != CURLE_OK)
-    load_failure = g_strdup_printf ("curl_global_init: %s", api.curl_easy_strerror (rc));
+    load_failure = g_strdup_printf ("curl_global_init_mem: %s", api.curl_easy_strerror (rc));
   return NULL;
 }
 
@@ -126,9 +160,10 @@ not_loaded (void)
  * type-checking macro of the same name. */
 
 CURLcode
-curl_global_init (long flags)
+curl_global_init_mem (long flags, curl_malloc_callback m, curl_free_callback f,
+                      curl_realloc_callback r, curl_strdup_callback s, curl_calloc_callback c)
 {
-  return API (curl_global_init) (flags);
+  return API (curl_global_init_mem) (flags, m, f, r, s, c);
 }
 
 CURL *

@@ -17,6 +17,7 @@
 #include "gmo-curl.h"
 #include "gmo-error.h"
 #include "gmo-http.h"
+#include "gmo-signals.h"
 
 #define CONNECT_TIMEOUT_MS 10000L
 #define ATTEMPT_TIMEOUT_MS 20000
@@ -26,6 +27,8 @@
 /* An attempt with less time than this left is not worth starting. */
 #define MIN_ATTEMPT_MS 1000
 #define MAX_ATTEMPTS 3
+/* How long a process told to terminate still waits for an answer. */
+#define SIGNAL_GRACE_MS 2000
 /* The longest description of the server's answer we pass on. */
 #define MAX_DETAILS_CHARS 200
 
@@ -55,6 +58,7 @@ typedef struct
   gint64 retry_at;       /* Retry-After as an HTTP-date, unix seconds, 0 when absent */
   gint64 server_date;    /* Date header, unix seconds, 0 when absent */
   gint64 received;       /* local receipt time, unix seconds */
+  gint64 signal_seen;    /* monotonic time a termination signal was first seen waiting, or 0 */
   gchar curl_error[CURL_ERROR_SIZE];
 } Reply;
 
@@ -265,7 +269,20 @@ on_curl_progress (void *user_data, curl_off_t dltotal, curl_off_t dlnow, curl_of
 {
   Reply *reply = user_data;
 
-  /* Non-zero aborts the transfer with CURLE_ABORTED_BY_CALLBACK. */
+  /* Non-zero aborts the transfer with CURLE_ABORTED_BY_CALLBACK. A process
+   * told to terminate waits only briefly for an answer that has not begun;
+   * one that is arriving is read, so that a rotated grant can be stored. */
+  if (gmo_signals_pending () && dlnow == 0)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      /* The server may already have rotated the grant and be sending the
+       * answer: give it a moment before giving up on it. */
+      if (reply->signal_seen == 0)
+        reply->signal_seen = now;
+      if (now - reply->signal_seen > SIGNAL_GRACE_MS * 1000)
+        return 1;
+    }
   return g_cancellable_is_cancelled (reply->cancellable) ? 1 : 0;
 }
 
@@ -313,6 +330,7 @@ http_attempt (const GmoHttpRequest *request, glong timeout_ms, Reply *reply)
   reply->retry_at = 0;
   reply->server_date = 0;
   reply->curl_error[0] = '\0';
+  reply->signal_seen = 0;
 
   curl = curl_easy_init ();
   if (curl == NULL)
@@ -543,7 +561,7 @@ gmo_http_perform (const GmoHttpRequest *request, GmoHttpClassifyFunc classify,
 
       g_clear_error (&local_error);
       g_clear_pointer (&details, g_free);
-      if (g_cancellable_is_cancelled (cancellable))
+      if (g_cancellable_is_cancelled (cancellable) || gmo_signals_pending ())
         {
           details = g_strdup ("cancelled");
           g_set_error (&local_error, GMO_ERROR, GMO_ERROR_TRANSIENT,

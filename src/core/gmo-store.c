@@ -158,6 +158,124 @@ keyring_error (GError **error, GError *cause, const gchar *account)
                  cause->message);
 }
 
+/* libsecret keeps one SecretService per process, bound to the daemon it
+ * first met. In a process that does not run the main loop (the MCP server)
+ * it never hears that the daemon was replaced or restarted, and every later
+ * call goes to a name that is gone. Returns whether @error says so, after
+ * forgetting that instance so that the next call connects again. */
+static gboolean
+reconnect_if_gone (const GError *error)
+{
+  if (!g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN)
+      && !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+    return FALSE;
+  g_debug ("The Secret Service went away (%s); connecting again", error->message);
+  secret_service_disconnect ();
+  return TRUE;
+}
+
+/* An unlock prompt is a window: without a display nobody can answer it, and
+ * gnome-keyring then fails it, or keeps callers waiting in its prompt queue. */
+static gboolean
+can_prompt (void)
+{
+  const gchar *display = g_getenv ("DISPLAY");
+  const gchar *wayland = g_getenv ("WAYLAND_DISPLAY");
+
+  return (display != NULL && *display != '\0') || (wayland != NULL && *wayland != '\0');
+}
+
+static void
+locked_error (GError **error, const gchar *account)
+{
+  if (account != NULL)
+    g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                 /* Translators: %s is an e-mail address. */
+                 _("The keyring holding %s is locked: unlock it (log in to the desktop, or "
+                   "run “gnome-keyring-daemon --unlock” and type the keyring password), then "
+                   "try again"),
+                 account);
+  else
+    g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                 _("The keyring is locked: unlock it (log in to the desktop, or run "
+                   "“gnome-keyring-daemon --unlock” and type the keyring password), then try "
+                   "again"));
+}
+
+/**
+ * gmo_keyring_search:
+ * @schema: the schema of the items
+ * @attributes: (element-type utf8 utf8): the attributes to match
+ * @account: (nullable): the account searched for, for messages
+ * @out_service: (out) (transfer full): the Secret Service
+ * @out_paths: (out) (transfer full) (array zero-terminated=1): the D-Bus paths
+ *   of the matching items, all unlocked; empty when none match
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for a %GMO_ERROR_KEYRING error
+ *
+ * One SearchItems call. Locked items are unlocked when a prompt can appear
+ * (a display); headless, or when the prompt is dismissed, a locked item is a
+ * %GMO_ERROR_KEYRING error saying so: never an absent item, never a wait.
+ *
+ * Returns: %TRUE on success, even if nothing matched.
+ */
+gboolean
+gmo_keyring_search (const SecretSchema *schema, GHashTable *attributes, const gchar *account,
+                    SecretService **out_service, gchar ***out_paths, GCancellable *cancellable,
+                    GError **error)
+{
+  g_autoptr (SecretService) service = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_auto (GStrv) unlocked = NULL;
+  g_auto (GStrv) locked = NULL;
+
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      g_clear_error (&local_error);
+      g_clear_object (&service);
+      service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
+      if (service != NULL)
+        secret_service_search_for_dbus_paths_sync (service, schema, attributes, cancellable,
+                                                   &unlocked, &locked, &local_error);
+      if (!reconnect_if_gone (local_error))
+        break;
+    }
+  if (local_error != NULL)
+    {
+      keyring_error (error, local_error, account);
+      return FALSE;
+    }
+  if (locked != NULL && locked[0] != NULL)
+    {
+      g_auto (GStrv) now_unlocked = NULL;
+      g_autoptr (GStrvBuilder) all = g_strv_builder_new ();
+
+      if (!can_prompt ()
+          || secret_service_unlock_dbus_paths_sync (service, (const gchar **) locked, cancellable,
+                                                    &now_unlocked, &local_error)
+                 < (gint) g_strv_length (locked))
+        {
+          if (local_error != NULL && !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_debug ("Unlocking failed: %s", local_error->message);
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            keyring_error (error, local_error, account);
+          else
+            locked_error (error, account);
+          return FALSE;
+        }
+      if (unlocked != NULL)
+        g_strv_builder_addv (all, (const gchar **) unlocked);
+      g_strv_builder_addv (all, (const gchar **) now_unlocked);
+      g_strfreev (unlocked);
+      unlocked = g_strv_builder_end (all);
+    }
+  if (unlocked == NULL)
+    unlocked = g_new0 (gchar *, 1);
+  *out_service = g_steal_pointer (&service);
+  *out_paths = g_steal_pointer (&unlocked);
+  return TRUE;
+}
+
 static GHashTable *
 grant_attributes (const gchar *account)
 {
@@ -169,15 +287,29 @@ grant_attributes (const gchar *account)
   return attributes;
 }
 
+/* Reads a record's secret. @account is the one its attributes name, or %NULL
+ * to take the one the secret names; with neither, returns %NULL without
+ * setting @error (a record of an older version, listed without its
+ * attributes). */
 static GmoGrant *
 grant_from_secret (const gchar *account, const gchar *secret, GError **error)
 {
   g_autoptr (GmoSecretJson) root = NULL;
   g_autoptr (GmoGrant) grant = NULL;
   g_autoptr (GError) local_error = NULL;
+  g_autofree gchar *named = NULL;
   const gchar *client_id, *refresh_token;
 
   root = gmo_json_parse (secret, strlen (secret), GMO_ERROR_KEYRING, &local_error);
+  if (account == NULL)
+    {
+      const gchar *in_secret = gmo_json_get_string (root, "account");
+
+      named = in_secret != NULL ? gmo_account_normalize (in_secret, NULL) : NULL;
+      if (named == NULL)
+        return NULL;
+      account = named;
+    }
   client_id = gmo_json_get_string (root, "client_id");
   refresh_token = gmo_json_get_string (root, "refresh_token");
   if (root == NULL || client_id == NULL || refresh_token == NULL)
@@ -214,6 +346,9 @@ grant_to_secret (const GmoGrant *grant)
 {
   g_autoptr (GmoSecretJson) root = json_object_new_object ();
 
+  /* The account again, so that `list` can read every record in one GetSecrets
+   * call without fetching each item's attributes (see gmo_store_list()). */
+  json_add_string (root, "account", grant->account);
   json_add_string (root, "client_id", grant->client_id);
   json_add_string (root, "client_secret", grant->client_secret);
   json_add_string (root, "refresh_token", grant->refresh_token);
@@ -241,22 +376,35 @@ gmo_store_lookup (const gchar *account, GCancellable *cancellable, GError **erro
 {
   g_autoptr (GHashTable) attributes = grant_attributes (account);
   g_autoptr (GError) local_error = NULL;
-  gchar *secret;
-  GmoGrant *grant;
+  g_autoptr (SecretService) service = NULL;
+  g_autoptr (SecretValue) value = NULL;
+  g_auto (GStrv) paths = NULL;
+  const gchar *text;
 
   g_return_val_if_fail (account != NULL, NULL);
 
-  secret = secret_password_lookupv_sync (&grant_schema, attributes, cancellable, &local_error);
+  if (!gmo_keyring_search (&grant_schema, attributes, account, &service, &paths, cancellable,
+                           error))
+    return NULL;
+  if (paths[0] == NULL)
+    return NULL;
+  value = secret_service_get_secret_for_dbus_path_sync (service, paths[0], cancellable,
+                                                        &local_error);
   if (local_error != NULL)
     {
       keyring_error (error, local_error, account);
       return NULL;
     }
-  if (secret == NULL)
-    return NULL;
-  grant = grant_from_secret (account, secret, error);
-  secret_password_free (secret);
-  return grant;
+  text = value != NULL ? secret_value_get_text (value) : NULL;
+  if (text == NULL)
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                   _("The keyring record of %s is damaged; remove it and import or log in "
+                     "again"),
+                   account);
+      return NULL;
+    }
+  return grant_from_secret (account, text, error);
 }
 
 /**
@@ -284,13 +432,17 @@ gmo_store_save (const GmoGrant *grant, GCancellable *cancellable, GError **error
   secret = grant_to_secret (grant);
   /* Translators: the label of the keyring item, shown by Seahorse; %s is an e-mail address. */
   label = g_strdup_printf (_("Gmail OAuth: %s"), grant->account);
-  if (!secret_password_storev_sync (&grant_schema, attributes, SECRET_COLLECTION_DEFAULT, label,
-                                    secret, cancellable, &local_error))
+  for (guint attempt = 0;; attempt++)
     {
-      keyring_error (error, local_error, grant->account);
-      return FALSE;
+      g_clear_error (&local_error);
+      if (secret_password_storev_sync (&grant_schema, attributes, SECRET_COLLECTION_DEFAULT,
+                                       label, secret, cancellable, &local_error))
+        return TRUE;
+      if (attempt > 0 || !reconnect_if_gone (local_error))
+        break;
     }
-  return TRUE;
+  keyring_error (error, local_error, grant->account);
+  return FALSE;
 }
 
 /**
@@ -307,18 +459,43 @@ gmo_store_remove (const gchar *account, gboolean *out_removed, GCancellable *can
                   GError **error)
 {
   g_autoptr (GHashTable) attributes = grant_attributes (account);
-  g_autoptr (GError) local_error = NULL;
-  gboolean removed;
+  g_autoptr (SecretService) service = NULL;
+  g_auto (GStrv) paths = NULL;
 
-  removed = secret_password_clearv_sync (&grant_schema, attributes, cancellable, &local_error);
-  if (local_error != NULL)
-    {
-      keyring_error (error, local_error, account);
-      return FALSE;
-    }
   if (out_removed != NULL)
-    *out_removed = removed;
+    *out_removed = FALSE;
+  /* Searched first, so that a locked record is reported, not "no account". */
+  if (!gmo_keyring_search (&grant_schema, attributes, account, &service, &paths, cancellable,
+                           error))
+    return FALSE;
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      if (!secret_service_delete_item_dbus_path_sync (service, paths[i], cancellable,
+                                                      &local_error))
+        {
+          keyring_error (error, local_error, account);
+          return FALSE;
+        }
+      if (out_removed != NULL)
+        *out_removed = TRUE;
+    }
   return TRUE;
+}
+
+/* The account attribute of the item at @path (one round trip). */
+static gchar *
+grant_account_from_item (SecretService *service, const gchar *path, GCancellable *cancellable)
+{
+  g_autoptr (SecretItem) item = NULL;
+  g_autoptr (GHashTable) attributes = NULL;
+
+  item = secret_item_new_for_dbus_path_sync (service, path, SECRET_ITEM_NONE, cancellable, NULL);
+  if (item == NULL)
+    return NULL;
+  attributes = secret_item_get_attributes (item);
+  return g_strdup (g_hash_table_lookup (attributes, "account"));
 }
 
 static gint
@@ -346,45 +523,57 @@ gmo_store_list (GCancellable *cancellable, GError **error)
   g_autoptr (GHashTable) attributes = grant_attributes (NULL);
   g_autoptr (GError) local_error = NULL;
   g_autoptr (GPtrArray) grants = g_ptr_array_new_with_free_func ((GDestroyNotify) gmo_grant_free);
-  GList *items;
+  g_autoptr (SecretService) service = NULL;
+  g_autoptr (GHashTable) secrets = NULL;
+  g_auto (GStrv) paths = NULL;
+  GHashTableIter iter;
+  const gchar *path;
+  SecretValue *value;
 
-  items = secret_password_searchv_sync (&grant_schema, attributes,
-                                        SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK
-                                            | SECRET_SEARCH_LOAD_SECRETS,
-                                        cancellable, &local_error);
+  /* Two calls whatever the number of records: SearchItems and one
+   * GetSecrets. SecretItem proxies, one per record, would cost a round trip
+   * each (and gnome-keyring loses some of them when hundreds are made at once). */
+  if (!gmo_keyring_search (&grant_schema, attributes, NULL, &service, &paths, cancellable, error))
+    return NULL;
+  if (paths[0] != NULL)
+    secrets = secret_service_get_secrets_for_dbus_paths_sync (service, (const gchar **) paths,
+                                                              cancellable, &local_error);
   if (local_error != NULL)
     {
       keyring_error (error, local_error, NULL);
       return NULL;
     }
+  if (secrets == NULL)
+    return g_steal_pointer (&grants);
 
-  for (GList *l = items; l != NULL; l = l->next)
+  g_hash_table_iter_init (&iter, secrets);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &path, (gpointer *) &value))
     {
-      SecretRetrievable *item = l->data;
-      g_autoptr (GHashTable) item_attributes = secret_retrievable_get_attributes (item);
-      g_autoptr (SecretValue) value = NULL;
+      const gchar *text = secret_value_get_text (value);
       g_autoptr (GError) item_error = NULL;
-      const gchar *account = g_hash_table_lookup (item_attributes, "account");
-      const gchar *text;
+      g_autofree gchar *account = NULL;
       GmoGrant *grant;
 
-      value = secret_retrievable_retrieve_secret_sync (item, cancellable, &item_error);
-      text = value != NULL ? secret_value_get_text (value) : NULL;
-      if (account == NULL || text == NULL)
+      if (text == NULL)
         {
-          g_warning ("Skipping an unreadable keyring record%s%s", account ? " of " : "",
-                     account ? account : "");
+          g_warning ("Skipping a keyring record without a text secret");
           continue;
         }
-      grant = grant_from_secret (account, text, &item_error);
+      grant = grant_from_secret (NULL, text, &item_error);
+      /* A record written before the account was in the secret: ask the item. */
+      if (grant == NULL && item_error == NULL
+          && (account = grant_account_from_item (service, path, cancellable)) != NULL)
+        grant = grant_from_secret (account, text, &item_error);
       if (grant == NULL)
         {
-          g_warning ("%s", item_error->message);
+          if (item_error != NULL)
+            g_warning ("%s", item_error->message);
+          else
+            g_warning ("Skipping a keyring record that names no account");
           continue;
         }
       g_ptr_array_add (grants, grant);
     }
-  g_list_free_full (items, g_object_unref);
   g_ptr_array_sort (grants, grant_compare);
   return g_steal_pointer (&grants);
 }

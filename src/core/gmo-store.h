@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsecret/secret.h>
 
 #include "gmo-secret.h"
 
@@ -33,5 +34,9 @@ gboolean gmo_store_save (const GmoGrant *grant, GCancellable *cancellable, GErro
 gboolean gmo_store_remove (const gchar *account, gboolean *out_removed,
                            GCancellable *cancellable, GError **error);
 GPtrArray *gmo_store_list (GCancellable *cancellable, GError **error);
+
+gboolean gmo_keyring_search (const SecretSchema *schema, GHashTable *attributes,
+                             const gchar *account, SecretService **out_service,
+                             gchar ***out_paths, GCancellable *cancellable, GError **error);
 
 G_END_DECLS

@@ -4,12 +4,27 @@
 #include <errno.h>
 #include <locale.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "gmo-error.h"
 #include "gmo-util.h"
+
+/**
+ * gmo_process_keep_secrets:
+ *
+ * For the long-running doors (gmail-oauthd, `gmail-oauth mcp`), which hold
+ * tokens for hours: no core dump, and no ptrace or /proc/PID/mem access by
+ * other processes of the same user, as ssh-agent does.
+ */
+void
+gmo_process_keep_secrets (void)
+{
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    g_warning ("Cannot make the process non-dumpable: %s", g_strerror (errno));
+}
 
 /**
  * gmo_program_init:

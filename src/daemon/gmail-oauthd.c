@@ -352,6 +352,7 @@ main (int argc, char **argv)
   };
 
   gmo_program_init ();
+  gmo_process_keep_secrets ();
   context = g_option_context_new (NULL);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, _ ("The gmail-oauth D-Bus session service "

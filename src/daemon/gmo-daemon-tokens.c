@@ -360,6 +360,15 @@ gmo_daemon_on_incoming_message (GDBusConnection *connection, GDBusMessage *messa
   return NULL;
 }
 
+static gboolean
+on_exit_deadline (gpointer user_data)
+{
+  gboolean *expired = user_data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 /* Callers still waiting when we quit get an answer rather than a timeout. */
 void
 gmo_daemon_answer_pending (Daemon *daemon)
@@ -367,6 +376,23 @@ gmo_daemon_answer_pending (Daemon *daemon)
   g_autoptr (GError) error = NULL;
   GHashTableIter iter;
   Refresh *refresh;
+
+  /* A refresh in flight may hold a rotated refresh token that only its
+   * keyring write saves: let it finish (its callers get their answers), for
+   * as long as the watchdog would have allowed it. */
+  if (g_hash_table_size (daemon->refreshes) > 0)
+    {
+      gboolean expired = FALSE;
+      guint deadline_id = g_timeout_add_seconds (MAX (daemon->watchdog_timeout, 1),
+                                                 on_exit_deadline, &expired);
+
+      g_debug ("Finishing %u token requests before exiting",
+               g_hash_table_size (daemon->refreshes));
+      while (g_hash_table_size (daemon->refreshes) > 0 && !expired)
+        g_main_context_iteration (NULL, TRUE);
+      if (!expired)
+        g_source_remove (deadline_id);
+    }
 
   g_set_error (&error, GMO_ERROR, GMO_ERROR_TRANSIENT,
                _ ("The gmail-oauth service is shutting down; try again"));

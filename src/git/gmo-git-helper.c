@@ -16,6 +16,7 @@
 #include "gmo-broker.h"
 #include "gmo-error.h"
 #include "gmo-git.h"
+#include "gmo-signals.h"
 #include "gmo-util.h"
 
 typedef gboolean (*GmoGitOpFunc) (const GmoGitCredential *c, GmoSecretString *answer,
@@ -101,6 +102,8 @@ gmo_git_main (int argc, char **argv)
   gboolean quit = FALSE;
 
   gmo_program_init ();
+  /* Dying of a signal waits for a rotated grant's keyring write. */
+  gmo_signals_install (gmo_signals_die);
   /* No git operation starts with '-': --help is a person asking. */
   if (argc == 2 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")))
     {

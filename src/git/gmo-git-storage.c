@@ -12,6 +12,7 @@
 
 #include "gmo-error.h"
 #include "gmo-git.h"
+#include "gmo-store.h"
 #include "gmo-util.h"
 
 /* git's schema, which must match git's libsecret helper exactly (so it has no
@@ -143,23 +144,34 @@ storage_item_read (SecretItem *item, GmoGitCredential *stored)
   return TRUE;
 }
 
-/* All the items matching @c; "none" is not an error. */
+/* All the items matching @c, with their secrets; "none" is not an error, a
+ * locked keyring is (gmo_keyring_search() says so rather than miss). */
 static gboolean
 storage_search (const GmoGitCredential *c, GList **out_items, GError **error)
 {
   g_autoptr (GHashTable) attributes = storage_attributes (c);
-  g_autoptr (GError) local_error = NULL;
+  g_autoptr (SecretService) service = NULL;
+  g_auto (GStrv) paths = NULL;
 
-  *out_items = secret_service_search_sync (NULL, &git_schema, attributes,
-                                           SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK
-                                               | SECRET_SEARCH_LOAD_SECRETS,
-                                           NULL, &local_error);
-  if (local_error != NULL)
+  *out_items = NULL;
+  if (!gmo_keyring_search (&git_schema, attributes, NULL, &service, &paths, NULL, error))
+    return FALSE;
+  for (guint i = 0; paths[i] != NULL; i++)
     {
-      g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
-                   _("The keyring is not available (start or unlock the keyring): %s"),
-                   local_error->message);
-      return FALSE;
+      g_autoptr (GError) local_error = NULL;
+      SecretItem *item = secret_item_new_for_dbus_path_sync (service, paths[i],
+                                                             SECRET_ITEM_LOAD_SECRET, NULL,
+                                                             &local_error);
+
+      if (item == NULL)
+        {
+          g_list_free_full (g_steal_pointer (out_items), g_object_unref);
+          g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                       _("The keyring is not available (start or unlock the keyring): %s"),
+                       local_error->message);
+          return FALSE;
+        }
+      *out_items = g_list_append (*out_items, item);
     }
   return TRUE;
 }

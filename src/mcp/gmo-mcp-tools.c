@@ -17,6 +17,7 @@
 #include "gmo-json.h"
 #include "gmo-mcp.h"
 #include "gmo-oauth.h"
+#include "gmo-signals.h"
 #include "gmo-store.h"
 #include "gmo-util.h"
 
@@ -255,9 +256,9 @@ on_signal (int signo)
   int saved_errno = errno;
 
   /* In the middle of a request there is nothing worth finishing for a client
-   * that is going away: a keyring write is one call the keyring completes or
-   * not, and the kernel drops our lock. Between requests, the loop ends
-   * itself, wiping what it holds. */
+   * that is going away (a rotated grant's write has been waited for: see
+   * gmo-signals.h), and the kernel drops our lock. Between requests, the
+   * loop ends itself, wiping what it holds. */
   if (busy)
     _exit (GMO_EXIT_OK);
   if (write (signal_pipe[1], "", 1) < 0)
@@ -307,17 +308,11 @@ on_server_emit (const gchar *message, gsize len, gpointer user_data)
 static gboolean
 install_signal_handlers (GError **error)
 {
-  struct sigaction action = { 0 };
-  const int signals[] = { SIGTERM, SIGINT, SIGHUP };
-
   if (!g_unix_open_pipe (signal_pipe, FD_CLOEXEC, error)
       || !g_unix_set_fd_nonblocking (signal_pipe[1], TRUE, error))
     return FALSE;
-  action.sa_handler = on_signal;
-  sigemptyset (&action.sa_mask);
-  action.sa_flags = SA_RESTART;
-  for (gsize i = 0; i < G_N_ELEMENTS (signals); i++)
-    sigaction (signals[i], &action, NULL);
+  /* Inside a rotated grant's keyring write, the signal waits for it. */
+  gmo_signals_install (on_signal);
   /* A client that closed our stdout makes write() fail instead. */
   signal (SIGPIPE, SIG_IGN);
   return TRUE;
@@ -385,6 +380,7 @@ gmo_cli_mcp (int argc, char **argv)
   if (!gmo_cli_parse_options (context, &argc, &argv, 0, 0, &error)
       || !install_signal_handlers (&error))
     return gmo_cli_report (error);
+  gmo_process_keep_secrets ();
 
   server = gmo_mcp_server_new (instructions, tools, G_N_ELEMENTS (tools));
   serve (server, &output);

@@ -1,0 +1,112 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# No rotated refresh token is lost: the stand-in rotates the grant and holds
+# its answer ("in transit"), and meanwhile each door is sent a termination
+# signal, or the Secret Service is killed and comes back. Afterwards the
+# keyring holds the stand-in's current refresh token and the next refresh
+# works. A signal while no answer has been decided on ends the process at once.
+. "$top_srcdir/tests/tap.sh"
+
+A=rotate@example.com
+C=client-rot
+setup_account "$A" "$C" >/dev/null
+stored_rt() { json_get "$(secret-tool lookup account "$A" version 1)" refresh_token; }
+current_rt() { json_get "$(ctl GET /control/stats)" current_refresh_token "$C"; }
+# in_transit N: waits until the stand-in has rotated N times (the answer then sleeps)
+in_transit() { wait_stat successful_refreshes "$1"; }
+grant_kept() { # DESCRIPTION
+  is "$(stored_rt)" "$(current_rt)" "$1: the keyring holds the rotated refresh token"
+  ctl POST /control/config '{"answer_delay": 0}' >/dev/null
+  gmail-oauth refresh "$A" >/dev/null 2>&1
+  is $? 0 "$1: the next refresh works"
+}
+ctl POST /control/config '{"rotation": true}' >/dev/null
+n=0
+
+# --- command line and git helper: the signal waits for the write ---
+for sig in TERM HUP; do
+  ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
+  gmail-oauth refresh "$A" >/dev/null 2>&1 &
+  pid=$!
+  n=$((n + 1)); in_transit $n
+  kill -"$sig" "$pid"
+  wait "$pid"; rc=$?
+  is "$rc" $(( 128 + $(kill -l "$sig") )) "CLI, SIG$sig with the answer in transit: dies of the signal"
+  grant_kept "CLI, SIG$sig"
+  n=$((n + 1))
+done
+ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
+printf 'protocol=smtp\nhost=smtp.gmail.com\nusername=%s\n' "$A" |
+  GMAIL_OAUTH_MIN_VALID=86400 git-credential-gmail-oauth get >/dev/null 2>&1 &
+pid=$!
+n=$((n + 1)); in_transit $n
+kill -TERM "$pid"
+wait "$pid"
+grant_kept "git get, SIGTERM"
+n=$((n + 1))
+
+# --- the MCP server ---
+ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
+fifo=$GMO_SESSION_DIR/mcp.in
+mkfifo "$fifo"
+GMAIL_OAUTH_MIN_VALID=86400 gmail-oauth mcp <"$fifo" >/dev/null 2>&1 &
+pid=$!
+exec 3>"$fifo"
+printf '%s\n%s\n' '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}' \
+  '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"gmail_get_access_token","arguments":{}}}' >&3
+n=$((n + 1)); in_transit $n
+kill -TERM "$pid"
+wait "$pid"
+exec 3>&-
+grant_kept "MCP, SIGTERM"
+n=$((n + 1))
+
+# --- gmail-oauthd: it finishes the refresh in flight before exiting ---
+broker() {
+  gdbus call --session --dest io.github.gmail_oauth.Broker --object-path /io/github/gmail_oauth/Broker \
+    --method "io.github.gmail_oauth.Broker1.$1" ${2:+"$2"}
+}
+broker ListAccounts >/dev/null # started
+daemon_pid=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+  --method org.freedesktop.DBus.GetConnectionUnixProcessID io.github.gmail_oauth.Broker |
+  sed 's/.* \([0-9]*\),)$/\1/')
+ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
+broker Refresh "$A" >"$GMO_SESSION_DIR/refresh.out" 2>&1 &
+caller=$!
+n=$((n + 1)); in_transit $n
+kill -TERM "$daemon_pid"
+wait "$caller"
+like "$(cat "$GMO_SESSION_DIR/refresh.out")" "^\('ya29\." "D-Bus, SIGTERM to the daemon: the caller still gets its token"
+grant_kept "D-Bus, SIGTERM to the daemon"
+n=$((n + 1))
+
+# --- a stalled answer: the signal does not wait for it ---
+ctl POST /control/config '{"delay": 20, "answer_delay": 0}' >/dev/null
+before=$(stored_rt)
+gmail-oauth refresh "$A" >/dev/null 2>&1 &
+pid=$!
+wait_stat token_requests $((n + 1))
+start=$(date +%s)
+kill -TERM "$pid"
+wait "$pid"
+ok $(( $(date +%s) - start <= 4 ? 0 : 1 )) "CLI, SIGTERM while the answer stalls: ends within 4 s"
+is "$(stored_rt)" "$before" "CLI, SIGTERM while the answer stalls: the grant is as it was"
+ctl POST /control/config '{"delay": 0}' >/dev/null
+gmail-oauth refresh "$A" >/dev/null 2>&1
+n=$(json_get "$(ctl GET /control/stats)" successful_refreshes)
+
+# --- the Secret Service killed with the answer in transit, back 3 s later ---
+keyring_pid=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+  --method org.freedesktop.DBus.GetConnectionUnixProcessID org.freedesktop.secrets |
+  sed 's/.* \([0-9]*\),)$/\1/')
+ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
+gmail-oauth refresh "$A" >/dev/null 2>"$GMO_SESSION_DIR/refresh.err" &
+pid=$!
+n=$((n + 1)); in_transit $n
+kill -KILL "$keyring_pid"
+sleep 3
+printf 'gmail-oauth-tests\n' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+wait "$pid"
+is $? 0 "CLI, keyring killed and back within the retry time: the refresh succeeds"
+grant_kept "CLI, keyring killed and back"
+done_testing
