@@ -182,6 +182,7 @@ refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GCancellable *cance
   g_autoptr (GmoTokenResponse) response = NULL;
   g_autoptr (GError) local_error = NULL;
   gboolean rotated, ok;
+  gint64 answered;
 
   gmo_signals_hold ();
   response = gmo_oauth_refresh (grant->client_id, grant->client_secret, grant->refresh_token,
@@ -201,6 +202,7 @@ refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GCancellable *cance
       return FALSE;
     }
 
+  answered = g_get_monotonic_time ();
   if (out_server_date != NULL)
     *out_server_date = response->server_date;
   gmo_secret_free (grant->access_token);
@@ -221,6 +223,9 @@ refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GCancellable *cance
   /* A cached access token is worth one try; a rotated grant is worth waiting for. */
   ok = rotated ? store_rotated (grant, cancellable, error)
                : gmo_store_save (grant, cancellable, error);
+  /* The window that SIGKILL (which cannot wait) could still hit; see README. */
+  g_debug ("Stored the refreshed grant of %s %.1f ms after the answer", grant->account,
+           (g_get_monotonic_time () - answered) / 1000.0);
   gmo_signals_release ();
   return ok;
 }
