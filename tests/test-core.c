@@ -205,13 +205,14 @@ test_util_xoauth2 (void)
   g_autoptr (GmoSecret) sasl = gmo_xoauth2_encode ("someuser@example.com", "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg");
   gsize len = 0;
   g_autofree guchar *raw = g_base64_decode (sasl, &len);
+  const gchar *expected = "user=someuser@example.com\001auth=Bearer "
+                          "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\001\001";
 
   /* The example of Google's XOAUTH2 documentation. */
   g_assert_cmpstr (sasl, ==,
                    "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52"
                    "YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==");
-  g_assert_cmpuint (len, ==, strlen ("user=someuser@example.com\001auth=Bearer "
-                                     "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\001\001"));
+  g_assert_cmpmem (raw, len, expected, strlen (expected));
 }
 
 static void

@@ -481,7 +481,7 @@ get_auth_code (const gchar *verifier)
 static void
 test_exchange_success (void)
 {
-  g_autofree gchar *rt = setup_grant ();
+  g_autofree gchar *rt G_GNUC_UNUSED = setup_grant ();
   g_autofree gchar *code = get_auth_code (VERIFIER);
   g_autoptr (GError) error = NULL;
   g_autofree gchar *details = NULL;
@@ -503,7 +503,7 @@ test_exchange_success (void)
 static void
 test_exchange_pkce_failure (void)
 {
-  g_autofree gchar *rt = setup_grant ();
+  g_autofree gchar *rt G_GNUC_UNUSED = setup_grant ();
   g_autofree gchar *code = get_auth_code (VERIFIER);
   g_autoptr (GError) error = NULL;
   g_autofree gchar *details = NULL;
