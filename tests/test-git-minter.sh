@@ -3,7 +3,8 @@
 # The minter role of git-credential-gmail-oauth: real git asks for Gmail's
 # SMTP server as a stored account and gets an access token minted by the
 # stand-in; `git credential reject` forgets only that token; a revoked grant
-# stops git at once with quit=1 and leaves the grant in place.
+# stops git at once with quit=1 and leaves the grant in place; without a
+# keyring git goes on to its next helper.
 . "$top_srcdir/tests/tap.sh"
 
 helper="$top_builddir/git-credential-gmail-oauth"
@@ -125,8 +126,20 @@ like "$(cat "$tmp/err")" "^gmail-oauth: me@gmail\.com: Cannot load libcurl\.so\.
   "saying why"
 is "$(wc -l < "$tmp/err" | tr -d ' ')" 1 "in one line"
 
+# No keyring: whether the account is ours is unknown, so git must go on to its next
+# helper (which may hold an app password): one line, no quit=1.
 got=$(DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent direct get "${smtp[@]}")
-is "$?:$got" "8:quit=1" "no keyring for a Gmail server and a username: quit=1"
+is "$?:$got" "8:" "no keyring for a Gmail server and a username: no quit=1, the keyring status"
 like "$(cat "$tmp/err")" "^gmail-oauth: .*unlock the keyring" "saying what to do"
+is "$(wc -l < "$tmp/err" | tr -d ' ')" 1 "in one line"
+: > "$ASKPASS_LOG"
+got=$(printf '%s\n' "${smtp[@]}" | DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent \
+  git -c credential.helper= -c credential.helper="$helper" \
+  -c credential.helper='!f() { test "$1" = get && echo password=app-password; }; f' \
+  credential fill 2>"$tmp/git.err")
+is "$?:$got" "0:protocol=smtp${nl}host=smtp.gmail.com:587${nl}username=me@gmail.com${nl}password=app-password" \
+  "git goes on to the next helper, whose password it gets"
+unlike "$(cat "$tmp/git.err")" "told us to quit" "git was not told to quit"
+is "$(cat "$ASKPASS_LOG")" "" "and did not prompt"
 
 done_testing

@@ -77,7 +77,9 @@ gmo_git_minter_get (const GmoGitCredential *c, const gchar *account, GmoSecretSt
   return TRUE;
 }
 
-/* Whether an error of the minter is one that a password prompt cannot fix. */
+/* Whether an error of the minter says that the account's grant is dead or its
+ * client wrong, which neither a prompt nor a later helper can fix. A keyring
+ * failure says nothing of the grant. */
 gboolean
 gmo_git_minter_error_is_final (const GError *error)
 {
@@ -87,8 +89,8 @@ gmo_git_minter_error_is_final (const GError *error)
     {
     case GMO_ERROR_REAUTHORIZE:
     case GMO_ERROR_BAD_CLIENT:
-    case GMO_ERROR_KEYRING:
       return TRUE;
+    case GMO_ERROR_KEYRING:
     case GMO_ERROR_NO_ACCOUNT:
     case GMO_ERROR_TRANSIENT:
     case GMO_ERROR_BAD_RESPONSE:
