@@ -51,14 +51,14 @@ got=$(direct get capability[]=authtype protocol=smtps host=SMTP.gmail.com userna
 after=$(date +%s)
 expiry=$(printf '%s\n' "$got" | sed -n 's/^password_expiry_utc=//p')
 is "$(printf '%s\n' "$got" | grep -v '^password_expiry_utc=')" \
-  "capability[]=authtype${nl}username=Me@Gmail.com${nl}password=$token${nl}authtype=Bearer${nl}credential=$token" \
-  "with the authtype capability: the cached token as password and as a Bearer credential"
+  "capability[]=authtype${nl}username=Me@Gmail.com${nl}password=$token${nl}authtype=Bearer${nl}credential=$token${nl}ephemeral=1" \
+  "with the authtype capability: the cached token as password and as an ephemeral Bearer credential"
 # The stand-in's tokens live 3599 s; git should drop them 300 s (the margin) early.
 ok "$([ "$expiry" -ge $((before + 3599 - 300 - 1)) ] && [ "$expiry" -le $((after + 3599 - 300)) ]; echo $?)" \
   "password_expiry_utc is the token's expiry minus the margin ($expiry)"
 is "$(fake_stat token_requests)" "$((requests + 1))" "a fresh cached token needs no request"
 got=$(direct get protocol=imaps host=imap.gmail.com username=me@gmail.com)
-unlike "$got" "authtype|credential|capability" "no gated field without the capability"
+unlike "$got" "authtype|credential|capability|ephemeral" "no gated field without the capability"
 like "$got" "^password=$token\$" "IMAP gets the same token"
 
 gc approve "${smtp[@]}" password="$token"

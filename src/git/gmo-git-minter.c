@@ -73,6 +73,9 @@ gmo_git_minter_get (const GmoGitCredential *c, const gchar *account, GmoSecretSt
     {
       gmo_git_answer_add (answer, "authtype", "Bearer");
       gmo_git_answer_add (answer, "credential", grant->access_token);
+      /* The token lives an hour and the grant is kept already: no storage
+       * helper after us (credential-cache, our own storage role) keeps it. */
+      gmo_git_answer_add (answer, "ephemeral", "1");
     }
   return TRUE;
 }
