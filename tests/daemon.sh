@@ -38,7 +38,7 @@ wait_owner() { # wait_owner PID: until PID owns the name
 bus UpdateActivationEnvironment "{'GMAIL_OAUTH_TOKEN_URL': '$GMAIL_OAUTH_TOKEN_URL',
   'GMAIL_OAUTH_REVOKE_URL': '$GMAIL_OAUTH_REVOKE_URL'}" >/dev/null
 
-setup_account me@example.com >/dev/null
+me_rt=$(setup_account me@example.com)
 setup_account other@example.com >/dev/null
 
 # ---- activation and methods ----
@@ -93,6 +93,14 @@ invalid_client 1 BadClient
 503 3 Transient
 non_json 1 BadResponse
 FAULTS
+# A 200 whose refresh_token would destroy the grant: BadResponse, and nothing is written.
+for fault in empty_refresh_token multiline_refresh_token long_refresh_token; do
+  ctl POST /control/reset >/dev/null
+  ctl POST /control/fault "{\"kind\":\"$fault\",\"count\":1}" >/dev/null
+  like "$(call Refresh me@example.com)" "^Error: GDBus.Error:$err.BadResponse: me@example.com: .*refresh_token" \
+    "fault $fault: $err.BadResponse naming the account and the field"
+  grant_intact me@example.com "$me_rt" "fault $fault"
+done
 
 # ---- signals ----
 ctl POST /control/reset >/dev/null

@@ -122,6 +122,17 @@ is "$text" '{"accounts":[],"status":"success"}' "list, nothing stored: empty"
 
 A=me@example.com
 stored_rt=$(setup_account "$A" c2)
+# A 200 whose refresh_token would destroy the grant: bad-response, and nothing is written
+# (a margin above a token's life makes every get refresh).
+export GMAIL_OAUTH_MIN_VALID=3600
+for kind in empty_refresh_token multiline_refresh_token long_refresh_token; do
+  ctl POST /control/fault "{\"kind\":\"$kind\",\"count\":1}" >/dev/null
+  call gmail_get_access_token "{\"account\":\"$A\"}"
+  is "$iserror:$code" "true:bad-response" "get, $kind: error_code bad-response"
+  like "$(field error)" "refresh_token" "get, $kind: the error names the field"
+  grant_intact "$A" "$stored_rt" "get, $kind"
+done
+unset GMAIL_OAUTH_MIN_VALID
 call gmail_get_access_token '{}'
 is "$iserror" false "get, one account, none named: success"
 is "$(field account)" "$A" "get: names the account"

@@ -35,7 +35,7 @@ direct() { # direct OP LINE...: stderr to $tmp/err
 }
 smtp=(protocol=smtp host=smtp.gmail.com:587 username=me@gmail.com)
 
-setup_account me@gmail.com >/dev/null
+rt=$(setup_account me@gmail.com)
 requests=$(fake_stat token_requests)
 
 before=$(date +%s)  # the token below is minted after this
@@ -119,6 +119,17 @@ got=$(direct get "${smtp[@]}")
 is "$?:$got" "6:" "a transient failure answers nothing, so git may try another helper"
 is "$(wc -l < "$tmp/err" | tr -d ' ')" 1 "with one line on stderr"
 ctl POST /control/clear-faults >/dev/null
+# A 200 whose refresh_token would destroy the grant: bad-response, no answer and no quit=1
+# (git may go on); nothing is written.
+for kind in empty_refresh_token multiline_refresh_token long_refresh_token; do
+  direct erase "${smtp[@]}"
+  ctl POST /control/fault "{\"kind\":\"$kind\",\"count\":1}" >/dev/null
+  got=$(direct get "${smtp[@]}")
+  is "$?:$got" "7:" "$kind: get answers nothing, with the bad-response status"
+  is "$(wc -l < "$tmp/err" | tr -d ' ')" 1 "$kind: one line on stderr"
+  grant_intact me@gmail.com "$rt" "$kind"
+done
+direct erase "${smtp[@]}"
 # Without a loadable libcurl (a broken installation): like a transient failure, no answer.
 got=$(LD_LIBRARY_PATH=$(broken_libcurl_dir) direct get "${smtp[@]}")
 is "$?:$got" "1:" "without a loadable libcurl: status 1 and no answer, so git may go on"

@@ -426,6 +426,9 @@ test_fault_bad_response (void)
     { "wrong_types", "access_token" }, { "trailing", "Invalid JSON" },
     { "oversized", "too large" },      { "deep_json", "Invalid JSON" },
     { "redirect", "HTTP 302" },        { "nul_token", "access_token" },
+    { "empty_refresh_token", "empty refresh_token" },
+    { "multiline_refresh_token", "visible ASCII in refresh_token" },
+    { "long_refresh_token", "over-long refresh_token" },
   };
   g_autofree gchar *rt = setup_grant ();
 
