@@ -48,9 +48,13 @@ STATIC_FAULTS = {  # fault kind -> (status, content type, body)
                                            '"refresh_token": "1//fake-rt\\nquit=1"}'),
     "long_refresh_token": (200, JSON, '{"access_token": "ya29.fake-l", "expires_in": 3599, '
                                       '"refresh_token": "1//%s"}' % ("a" * 5000)),
-    # Invalid UTF-8 that json-c 0.16 lets through: an overlong "/", a lone surrogate escape.
+    # What json-c 0.16 lets through: an overlong "/" (in the token, or in the scope, which is
+    # no token), a lone surrogate escape (which it would make U+FFFD).
     "overlong_utf8": (200, JSON, b'{"access_token": "ya29.fake-\xc0\xaf", "expires_in": 3599}'),
-    "lone_surrogate": (200, JSON, '{"access_token": "ya29.fake-\\ud800", "expires_in": 3599}'),
+    "overlong_utf8_scope": (200, JSON, b'{"access_token": "ya29.fake-o", "expires_in": 3599, '
+                                       b'"scope": "https://mail.google.com/\xc0\xaf"}'),
+    "lone_surrogate": (200, JSON, '{"access_token": "ya29.fake-s", "expires_in": 3599, '
+                                  '"scope": "https://mail.google.com/\\ud800"}'),
 }
 FAULT_KINDS = set(FAULT_ERRORS) | set(STATIC_FAULTS) | {"timeout", "reset", "trailing", "oversized", "redirect"}
 

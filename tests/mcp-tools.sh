@@ -92,6 +92,12 @@ is "$code" reauthorize "invalid_rapt: error_code reauthorize"
 ctl POST /control/fault '{"kind":"non_json"}' >/dev/null
 call gmail_refresh_token "$(args "$rt" secret-of-c1)"
 is "$code" bad-response "non-JSON answer: error_code bad-response"
+# UTF-8 that json-c lets through would make the answer invalid JSON text.
+for kind in overlong_utf8 overlong_utf8_scope lone_surrogate; do
+  ctl POST /control/fault "{\"kind\":\"$kind\"}" >/dev/null
+  call gmail_refresh_token "$(args "$rt" secret-of-c1)"
+  is "$code" bad-response "$kind in the answer: error_code bad-response"
+done
 ctl POST /control/fault '{"kind":"503","count":-1,"retry_after":0}' >/dev/null
 call gmail_refresh_token "$(args "$rt" secret-of-c1)"
 is "$code" transient "503 every time: error_code transient"

@@ -139,6 +139,68 @@ test_json_invalid (void)
   }
 }
 
+/* What json-c 0.16 lets through or changes silently is refused, saying why. */
+static void
+test_json_refused (void)
+{
+  static const struct
+  {
+    const char *text;
+    const char *message;
+  } documents[] = {
+    { "\"\xc0\xaf\"", "not valid UTF-8" },         /* overlong "/" */
+    { "\"\xe0\x80\xaf\"", "not valid UTF-8" },     /* overlong, three bytes */
+    { "\"\xed\xa0\x80\"", "not valid UTF-8" },     /* an encoded surrogate */
+    { "\"\xf4\x90\x80\x80\"", "not valid UTF-8" }, /* above U+10FFFF */
+    { "{\"k\xc0\xaf\": 1}", "not valid UTF-8" },    /* in a member name */
+    { "\"\\ud800\"", "surrogate" },
+    { "\"\\udc00\"", "surrogate" },
+    { "\"\\ud800\\u0041\"", "surrogate" },
+    { "\"\\ud800\\n\"", "surrogate" },
+    { "\"\\ud800\\ud800\"", "surrogate" },
+    { "{\"\\udfff\": 1}", "surrogate" },
+    { "{'a': 1}", "single-quoted" },
+    { "[-9223372036854775809]", "beyond 64 bits" },
+    { "[18446744073709551616]", "beyond 64 bits" },
+    { "{\"a\": 123456789012345678901234567890}", "beyond 64 bits" },
+  };
+  const char *accepted[] = {
+    "[\"\\ud83d\\ude00\", \"\\\\ud800\", \"'\", \"\xf4\x8f\xbf\xbf\"]",
+    "[-9223372036854775808, 18446744073709551615, 1e400, 12345678901234567890.5]",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (documents); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (json_object) value = NULL;
+
+      value = gmo_json_parse (documents[i].text, strlen (documents[i].text),
+                              GMO_ERROR_BAD_RESPONSE, &error);
+      g_assert_null (value);
+      g_assert_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE);
+      g_assert_nonnull (strstr (error->message, documents[i].message));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (json_object) value = NULL;
+
+      value = gmo_json_parse (accepted[i], strlen (accepted[i]), GMO_ERROR_USAGE, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (value);
+    }
+  {
+    const char *pair = "[\"\\ud83d\\ude00\", -9223372036854775808, 18446744073709551615]";
+    g_autoptr (json_object) value = gmo_json_parse (pair, strlen (pair), GMO_ERROR_USAGE, NULL);
+
+    g_assert_cmpstr (json_object_get_string (json_object_array_get_idx (value, 0)), ==,
+                     "\xf0\x9f\x98\x80");
+    g_assert_cmpint (json_object_get_int64 (json_object_array_get_idx (value, 1)), ==, G_MININT64);
+    g_assert_cmpuint (json_object_get_uint64 (json_object_array_get_idx (value, 2)), ==,
+                      G_MAXUINT64);
+  }
+}
+
 static void
 test_json_getters (void)
 {
@@ -363,6 +425,7 @@ main (int argc, char **argv)
   g_test_add_func ("/secret/wipe", test_secret_wipe);
   g_test_add_func ("/json/valid", test_json_valid);
   g_test_add_func ("/json/invalid", test_json_invalid);
+  g_test_add_func ("/json/refused", test_json_refused);
   g_test_add_func ("/json/getters", test_json_getters);
   g_test_add_func ("/json/output-one-line", test_json_output_one_line);
   g_test_add_func ("/json/wipe", test_json_wipe);

@@ -429,6 +429,9 @@ test_fault_bad_response (void)
     { "empty_refresh_token", "empty refresh_token" },
     { "multiline_refresh_token", "visible ASCII in refresh_token" },
     { "long_refresh_token", "over-long refresh_token" },
+    { "overlong_utf8", "not valid UTF-8" },
+    { "overlong_utf8_scope", "not valid UTF-8" },
+    { "lone_surrogate", "surrogate" },
   };
   g_autofree gchar *rt = setup_grant ();
 
