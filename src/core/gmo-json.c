@@ -57,7 +57,7 @@ integer_fits (const gchar *p, gsize len)
   g_autofree gchar *text = NULL;
   g_autoptr (GError) error = NULL;
 
-  /* Nineteen characters hold at most "-999999999999999999": any fits. */
+  /* Up to 18 characters, "999999999999999999" at most, always fit. */
   if (len < 19)
     return TRUE;
   text = g_strndup (p, len);

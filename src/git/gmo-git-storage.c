@@ -188,8 +188,8 @@ storage_item_read (SecretItem *item, GmoGitCredential *stored)
   return TRUE;
 }
 
-/* Appends to @items all the items matching @c: git's, then (unless
- * @credentials is FALSE) our credential-only ones. "None" is not an error. */
+/* Appends to @items all the items matching @c: git's, then, when
+ * @credentials, our credential-only ones. "None" is not an error. */
 static gboolean
 storage_search (const GmoGitCredential *c, gboolean credentials, GList **items, GError **error)
 {
