@@ -58,6 +58,19 @@ check_fault deep_json 1 7 '.'
 check_fault redirect 1 7 '.'
 check_fault timeout -1 6 '.'
 
+# A 200 whose refresh_token would replace the grant by nothing or by garbage: bad-response,
+# and nothing is written.
+for kind in empty_refresh_token multiline_refresh_token long_refresh_token; do
+  ctl POST /control/reset '{}' >/dev/null
+  gmail-oauth import "$A" < "$GMO_SESSION_DIR/grant.json" 2>/dev/null
+  ctl POST /control/fault "{\"kind\":\"$kind\",\"count\":1}" >/dev/null
+  out=$(gmail-oauth refresh "$A" 2>"$GMO_SESSION_DIR/err"); rc=$?
+  is "$rc:$out" "7:" "$kind: refresh exits 7 (bad-response), nothing on stdout"
+  is "$(grep -c . "$GMO_SESSION_DIR/err")" 1 "$kind: one line on stderr"
+  like "$(cat "$GMO_SESSION_DIR/err")" "$A: .*refresh_token" "$kind: naming the account and the field"
+  grant_intact "$A" "$rt" "$kind"
+done
+
 # Transient faults that clear are retried to success.
 ctl POST /control/reset '{}' >/dev/null
 gmail-oauth import "$A" < "$GMO_SESSION_DIR/grant.json" 2>/dev/null

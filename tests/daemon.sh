@@ -38,7 +38,7 @@ wait_owner() { # wait_owner PID: until PID owns the name
 bus UpdateActivationEnvironment "{'GMAIL_OAUTH_TOKEN_URL': '$GMAIL_OAUTH_TOKEN_URL',
   'GMAIL_OAUTH_REVOKE_URL': '$GMAIL_OAUTH_REVOKE_URL'}" >/dev/null
 
-setup_account me@example.com >/dev/null
+me_rt=$(setup_account me@example.com)
 setup_account other@example.com >/dev/null
 
 # ---- activation and methods ----
@@ -93,6 +93,14 @@ invalid_client 1 BadClient
 503 3 Transient
 non_json 1 BadResponse
 FAULTS
+# A 200 whose refresh_token would destroy the grant: BadResponse, and nothing is written.
+for fault in empty_refresh_token multiline_refresh_token long_refresh_token; do
+  ctl POST /control/reset >/dev/null
+  ctl POST /control/fault "{\"kind\":\"$fault\",\"count\":1}" >/dev/null
+  like "$(call Refresh me@example.com)" "^Error: GDBus.Error:$err.BadResponse: me@example.com: .*refresh_token" \
+    "fault $fault: $err.BadResponse naming the account and the field"
+  grant_intact me@example.com "$me_rt" "fault $fault"
+done
 
 # ---- signals ----
 ctl POST /control/reset >/dev/null
@@ -182,6 +190,24 @@ like "$(call Refresh me@example.com)" \
 like "$(call GetAccessToken me@example.com)" "^\('ya29\." "and cached tokens are still served"
 kill -TERM $nc
 wait_exit $nc 5; is "$exit_status" 0 "exits 0"
+
+# A token answer with UTF-8 that json-c lets through: BadResponse, rather than a success
+# whose token GLib mangles into "[Invalid UTF-8]" with a critical.
+utf8_log=$GMO_SESSION_DIR/daemon-utf8.log
+G_DEBUG=fatal-criticals "$daemon" --replace --idle-timeout=0 2>"$utf8_log" &
+u8=$!
+wait_owner $u8
+for fault in overlong_utf8 overlong_utf8_scope lone_surrogate; do
+  ctl POST /control/reset >/dev/null
+  ctl POST /control/fault "{\"kind\":\"$fault\",\"count\":1}" >/dev/null
+  out=$(call Refresh me@example.com)
+  like "$out" "^Error: GDBus.Error:$err.BadResponse: me@example.com: .*(UTF-8|surrogate)" \
+    "fault $fault: $err.BadResponse, saying why"
+done
+like "$(call Refresh me@example.com)" "^\('ya29\." "the next refresh succeeds"
+kill -TERM $u8
+wait_exit $u8 5; is "$exit_status" 0 "exits 0: no critical made it abort"
+unlike "$(cat "$utf8_log")" "CRITICAL|Invalid UTF-8" "and none was logged"
 
 out=$(DBUS_STARTER_BUS_TYPE=system "$daemon" 2>&1); status=$?
 is "$status" 2 "started by the system bus: refuses to run (status 2)"

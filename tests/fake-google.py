@@ -45,6 +45,19 @@ STATIC_FAULTS = {  # fault kind -> (status, content type, body)
     "wrong_types": (200, JSON, '{"access_token": 12345, "expires_in": "soon", "token_type": "Bearer"}'),
     "nul_token": (200, JSON, '{"access_token": "ya29.a\\u0000b", "expires_in": 3599, "token_type": "Bearer"}'),
     "deep_json": (200, JSON, "[" * 10000 + "]" * 10000),
+    # A 200 whose refresh_token would destroy the grant if it were stored.
+    "empty_refresh_token": (200, JSON, '{"access_token": "ya29.fake-e", "expires_in": 3599, "refresh_token": ""}'),
+    "multiline_refresh_token": (200, JSON, '{"access_token": "ya29.fake-m", "expires_in": 3599, '
+                                           '"refresh_token": "1//fake-rt\\nquit=1"}'),
+    "long_refresh_token": (200, JSON, '{"access_token": "ya29.fake-l", "expires_in": 3599, '
+                                      '"refresh_token": "1//%s"}' % ("a" * 5000)),
+    # What json-c 0.16 lets through: an overlong "/" (in the token, or in the scope, which is
+    # no token), a lone surrogate escape (which it would make U+FFFD).
+    "overlong_utf8": (200, JSON, b'{"access_token": "ya29.fake-\xc0\xaf", "expires_in": 3599}'),
+    "overlong_utf8_scope": (200, JSON, b'{"access_token": "ya29.fake-o", "expires_in": 3599, '
+                                       b'"scope": "https://mail.google.com/\xc0\xaf"}'),
+    "lone_surrogate": (200, JSON, '{"access_token": "ya29.fake-s", "expires_in": 3599, '
+                                  '"scope": "https://mail.google.com/\\ud800"}'),
 }
 FAULT_KINDS = set(FAULT_ERRORS) | set(STATIC_FAULTS) | {"timeout", "reset", "trailing", "oversized", "redirect"}
 

@@ -92,6 +92,12 @@ is "$code" reauthorize "invalid_rapt: error_code reauthorize"
 ctl POST /control/fault '{"kind":"non_json"}' >/dev/null
 call gmail_refresh_token "$(args "$rt" secret-of-c1)"
 is "$code" bad-response "non-JSON answer: error_code bad-response"
+# UTF-8 that json-c lets through would make the answer invalid JSON text.
+for kind in overlong_utf8 overlong_utf8_scope lone_surrogate; do
+  ctl POST /control/fault "{\"kind\":\"$kind\"}" >/dev/null
+  call gmail_refresh_token "$(args "$rt" secret-of-c1)"
+  is "$code" bad-response "$kind in the answer: error_code bad-response"
+done
 ctl POST /control/fault '{"kind":"503","count":-1,"retry_after":0}' >/dev/null
 call gmail_refresh_token "$(args "$rt" secret-of-c1)"
 is "$code" transient "503 every time: error_code transient"
@@ -122,6 +128,17 @@ is "$text" '{"accounts":[],"status":"success"}' "list, nothing stored: empty"
 
 A=me@example.com
 stored_rt=$(setup_account "$A" c2)
+# A 200 whose refresh_token would destroy the grant: bad-response, and nothing is written
+# (a margin above a token's life makes every get refresh).
+export GMAIL_OAUTH_MIN_VALID=3600
+for kind in empty_refresh_token multiline_refresh_token long_refresh_token; do
+  ctl POST /control/fault "{\"kind\":\"$kind\",\"count\":1}" >/dev/null
+  call gmail_get_access_token "{\"account\":\"$A\"}"
+  is "$iserror:$code" "true:bad-response" "get, $kind: error_code bad-response"
+  like "$(field error)" "refresh_token" "get, $kind: the error names the field"
+  grant_intact "$A" "$stored_rt" "get, $kind"
+done
+unset GMAIL_OAUTH_MIN_VALID
 call gmail_get_access_token '{}'
 is "$iserror" false "get, one account, none named: success"
 is "$(field account)" "$A" "get: names the account"

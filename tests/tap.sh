@@ -46,6 +46,17 @@ broken_libcurl_dir() {
   echo "not a shared library" > "$GMO_SESSION_DIR/nocurl/libcurl.so.4"
   echo "$GMO_SESSION_DIR/nocurl"
 }
+# The refresh token in ACCOUNT's keyring record, read straight from the keyring.
+stored_refresh_token() { json_get "$(secret-tool lookup account "$1" version 1)" refresh_token 2>/dev/null; }
+# After a failure: ACCOUNT's record still holds REFRESH-TOKEN, and a refresh with it works
+# (the stand-in takes only a grant's current token). Two tests; never prints the token.
+# Usage: grant_intact ACCOUNT REFRESH-TOKEN WHAT
+grant_intact() {
+  ok "$([ -n "$2" ] && [ "$(stored_refresh_token "$1")" = "$2" ]; echo $?)" \
+    "$3: the stored refresh token is unchanged"
+  gmail-oauth refresh "$1" >/dev/null 2>&1
+  ok $? "$3: a following refresh with it works"
+}
 # Registers a client and a grant at the stand-in and imports it for ACCOUNT.
 # Usage: setup_account ACCOUNT [CLIENT_ID]; prints the refresh token.
 setup_account() {

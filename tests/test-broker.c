@@ -49,7 +49,7 @@ stored (void)
 static void
 test_fresh_is_cached (void)
 {
-  g_autoptr (GmoGrant) initial = setup_account ("ya29.cached", gmo_now () + 3000);
+  g_autoptr (GmoGrant) initial G_GNUC_UNUSED = setup_account ("ya29.cached", gmo_now () + 3000);
   g_autoptr (GmoGrant) grant = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -91,7 +91,7 @@ test_expired_refreshes_once (void)
 static void
 test_force (void)
 {
-  g_autoptr (GmoGrant) initial = setup_account ("ya29.cached", gmo_now () + 3000);
+  g_autoptr (GmoGrant) initial G_GNUC_UNUSED = setup_account ("ya29.cached", gmo_now () + 3000);
   g_autoptr (GmoGrant) grant = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -190,7 +190,7 @@ get_token_thread (gpointer data)
 static void
 test_concurrent_one_request (void)
 {
-  g_autoptr (GmoGrant) initial = setup_account (NULL, 0);
+  g_autoptr (GmoGrant) initial G_GNUC_UNUSED = setup_account (NULL, 0);
   GThread *threads[8];
   g_autofree gchar *token = NULL;
 

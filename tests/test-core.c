@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Unit tests of the pure parts of the core: error classes, secrets, JSON, util. */
+/* Unit tests of the pure parts of the core: error classes, secrets, JSON, the
+ * token endpoint's answer, util. */
 #include "config.h"
 
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "gmo-autocleanups.h"
 #include "gmo-error.h"
 #include "gmo-json.h"
+#include "gmo-oauth.h"
 #include "gmo-secret.h"
 #include "gmo-store.h"
 #include "gmo-util.h"
@@ -137,6 +139,68 @@ test_json_invalid (void)
   }
 }
 
+/* What json-c 0.16 lets through or changes silently is refused, saying why. */
+static void
+test_json_refused (void)
+{
+  static const struct
+  {
+    const char *text;
+    const char *message;
+  } documents[] = {
+    { "\"\xc0\xaf\"", "not valid UTF-8" },         /* overlong "/" */
+    { "\"\xe0\x80\xaf\"", "not valid UTF-8" },     /* overlong, three bytes */
+    { "\"\xed\xa0\x80\"", "not valid UTF-8" },     /* an encoded surrogate */
+    { "\"\xf4\x90\x80\x80\"", "not valid UTF-8" }, /* above U+10FFFF */
+    { "{\"k\xc0\xaf\": 1}", "not valid UTF-8" },    /* in a member name */
+    { "\"\\ud800\"", "surrogate" },
+    { "\"\\udc00\"", "surrogate" },
+    { "\"\\ud800\\u0041\"", "surrogate" },
+    { "\"\\ud800\\n\"", "surrogate" },
+    { "\"\\ud800\\ud800\"", "surrogate" },
+    { "{\"\\udfff\": 1}", "surrogate" },
+    { "{'a': 1}", "single-quoted" },
+    { "[-9223372036854775809]", "beyond 64 bits" },
+    { "[18446744073709551616]", "beyond 64 bits" },
+    { "{\"a\": 123456789012345678901234567890}", "beyond 64 bits" },
+  };
+  const char *accepted[] = {
+    "[\"\\ud83d\\ude00\", \"\\\\ud800\", \"'\", \"\xf4\x8f\xbf\xbf\"]",
+    "[-9223372036854775808, 18446744073709551615, 1e400, 12345678901234567890.5]",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (documents); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (json_object) value = NULL;
+
+      value = gmo_json_parse (documents[i].text, strlen (documents[i].text),
+                              GMO_ERROR_BAD_RESPONSE, &error);
+      g_assert_null (value);
+      g_assert_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE);
+      g_assert_nonnull (strstr (error->message, documents[i].message));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (json_object) value = NULL;
+
+      value = gmo_json_parse (accepted[i], strlen (accepted[i]), GMO_ERROR_USAGE, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (value);
+    }
+  {
+    const char *pair = "[\"\\ud83d\\ude00\", -9223372036854775808, 18446744073709551615]";
+    g_autoptr (json_object) value = gmo_json_parse (pair, strlen (pair), GMO_ERROR_USAGE, NULL);
+
+    g_assert_cmpstr (json_object_get_string (json_object_array_get_idx (value, 0)), ==,
+                     "\xf0\x9f\x98\x80");
+    g_assert_cmpint (json_object_get_int64 (json_object_array_get_idx (value, 1)), ==, G_MININT64);
+    g_assert_cmpuint (json_object_get_uint64 (json_object_array_get_idx (value, 2)), ==,
+                      G_MAXUINT64);
+  }
+}
+
 static void
 test_json_getters (void)
 {
@@ -189,6 +253,115 @@ test_json_wipe (void)
   json_object_put (inner);
 }
 
+/* The token endpoint's answer @text, parsed and checked as received at 1000 s. */
+static GmoTokenResponse *
+token_response (const gchar *text, gchar **out_details, GError **error)
+{
+  g_autoptr (GmoSecretJson) json = NULL;
+  g_autoptr (GError) parse_error = NULL;
+
+  json = gmo_json_parse (text, strlen (text), GMO_ERROR_BAD_RESPONSE, &parse_error);
+  g_assert_no_error (parse_error);
+  return gmo_oauth_parse_token_response (json, 1000, 0, out_details, error);
+}
+
+static void
+test_token_response_valid (void)
+{
+  g_autofree gchar *longest = g_strnfill (4096, 'a');
+  g_autofree gchar *at_limits = g_strdup_printf (
+      "{\"access_token\": \"%s\", \"refresh_token\": \"%s\", \"expires_in\": 86400, "
+      "\"token_type\": \"bearer\"}",
+      longest, longest);
+  g_autoptr (GmoTokenResponse) full = NULL;
+  g_autoptr (GmoTokenResponse) limits = NULL;
+  g_autoptr (GmoTokenResponse) bare = NULL;
+  g_autoptr (GError) error = NULL;
+
+  full = token_response ("{\"access_token\": \"ya29.a-b_c~d+e/f=\", \"expires_in\": 3599, "
+                         "\"refresh_token\": \"1//0g-x_y\", \"token_type\": \"Bearer\", "
+                         "\"scope\": \"https://mail.google.com/ openid\", \"id_token\": \"e.f.g\"}",
+                         NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (full->access_token, ==, "ya29.a-b_c~d+e/f=");
+  g_assert_cmpstr (full->refresh_token, ==, "1//0g-x_y");
+  g_assert_cmpstr (full->scope, ==, "https://mail.google.com/ openid");
+  g_assert_cmpint (full->expires_at, ==, 1000 + 3599);
+  /* 4096-byte tokens, a day's life and token_type in any case pass. */
+  limits = token_response (at_limits, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (limits->refresh_token), ==, 4096);
+  /* Without token_type or refresh_token (a refresh that did not rotate). */
+  bare = token_response ("{\"access_token\": \"ya29.b\", \"expires_in\": 1}", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (bare->refresh_token);
+  g_assert_null (bare->token_type);
+}
+
+#define TOKEN_OK "{\"access_token\": \"ya29.ok\", \"expires_in\": 3599, "
+
+/* Whatever is wrong with a token answer, it is bad-response, saying which
+ * field, never holding its value. */
+static void
+test_token_response_refused (void)
+{
+  g_autofree gchar *too_long = g_strnfill (4097, 'a');
+  g_autofree gchar *long_access = g_strdup_printf (
+      "{\"access_token\": \"%s\", \"expires_in\": 3599}", too_long);
+  g_autofree gchar *long_refresh
+      = g_strdup_printf (TOKEN_OK "\"refresh_token\": \"%s\"}", too_long);
+  const struct
+  {
+    const gchar *text;
+    const gchar *details;
+  } answers[] = {
+    { "[]", "not a JSON object" },
+    { "{\"expires_in\": 3599}", "missing access_token" },
+    { "{\"access_token\": \"\", \"expires_in\": 3599}", "empty access_token" },
+    { "{\"access_token\": \"ya29.\u00e9\", \"expires_in\": 3599}",
+      "visible ASCII in access_token" },
+    { "{\"access_token\": \"ya29.a\\tb\", \"expires_in\": 3599}", "visible ASCII in access_token" },
+    { long_access, "over-long access_token" },
+    { TOKEN_OK "\"refresh_token\": \"\"}", "empty refresh_token" },
+    { TOKEN_OK "\"refresh_token\": \"1//x\\nquit=1\"}", "visible ASCII in refresh_token" },
+    { TOKEN_OK "\"refresh_token\": \"1//x\\r\"}", "visible ASCII in refresh_token" },
+    { TOKEN_OK "\"refresh_token\": \"1//x\\u007f\"}", "visible ASCII in refresh_token" },
+    { TOKEN_OK "\"refresh_token\": \"1//x y\"}", "visible ASCII in refresh_token" },
+    { TOKEN_OK "\"refresh_token\": \"1//x\\u0000y\"}", "NUL in refresh_token" },
+    { TOKEN_OK "\"refresh_token\": 7}", "non-string refresh_token" },
+    { TOKEN_OK "\"refresh_token\": null}", "non-string refresh_token" },
+    { long_refresh, "over-long refresh_token" },
+    { TOKEN_OK "\"id_token\": \"\"}", "empty id_token" },
+    { TOKEN_OK "\"scope\": [\"a\"]}", "non-string scope" },
+    { TOKEN_OK "\"token_type\": \"MAC\"}", "token_type other than Bearer" },
+    { TOKEN_OK "\"token_type\": \"Bearer \"}", "token_type other than Bearer" },
+    { TOKEN_OK "\"token_type\": 1}", "non-string token_type" },
+    { "{\"access_token\": \"ya29.a\"}", "expires_in" },
+    { "{\"access_token\": \"ya29.a\", \"expires_in\": 0}", "expires_in" },
+    { "{\"access_token\": \"ya29.a\", \"expires_in\": -1}", "expires_in" },
+    { "{\"access_token\": \"ya29.a\", \"expires_in\": 86401}", "expires_in" },
+    { "{\"access_token\": \"ya29.a\", \"expires_in\": 3599.5}", "expires_in" },
+    { "{\"access_token\": \"ya29.a\", \"expires_in\": \"3599\"}", "expires_in" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree gchar *details = NULL;
+      g_autoptr (GmoTokenResponse) response = NULL;
+
+      g_test_message ("answer %u: %s", i, answers[i].details);
+      response = token_response (answers[i].text, &details, &error);
+      g_assert_null (response);
+      g_assert_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE);
+      g_assert_nonnull (strstr (details, answers[i].details));
+      g_assert_nonnull (strstr (error->message, answers[i].details));
+      g_assert_null (strchr (error->message, '\n'));
+      g_assert_null (strstr (error->message, "1//x"));
+      g_assert_null (strstr (error->message, "ya29"));
+    }
+}
+
 static void
 test_util_rfc3339 (void)
 {
@@ -205,13 +378,14 @@ test_util_xoauth2 (void)
   g_autoptr (GmoSecret) sasl = gmo_xoauth2_encode ("someuser@example.com", "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg");
   gsize len = 0;
   g_autofree guchar *raw = g_base64_decode (sasl, &len);
+  const gchar *expected = "user=someuser@example.com\001auth=Bearer "
+                          "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\001\001";
 
   /* The example of Google's XOAUTH2 documentation. */
   g_assert_cmpstr (sasl, ==,
                    "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52"
                    "YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==");
-  g_assert_cmpuint (len, ==, strlen ("user=someuser@example.com\001auth=Bearer "
-                                     "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\001\001"));
+  g_assert_cmpmem (raw, len, expected, strlen (expected));
 }
 
 static void
@@ -251,9 +425,12 @@ main (int argc, char **argv)
   g_test_add_func ("/secret/wipe", test_secret_wipe);
   g_test_add_func ("/json/valid", test_json_valid);
   g_test_add_func ("/json/invalid", test_json_invalid);
+  g_test_add_func ("/json/refused", test_json_refused);
   g_test_add_func ("/json/getters", test_json_getters);
   g_test_add_func ("/json/output-one-line", test_json_output_one_line);
   g_test_add_func ("/json/wipe", test_json_wipe);
+  g_test_add_func ("/token-response/valid", test_token_response_valid);
+  g_test_add_func ("/token-response/refused", test_token_response_refused);
   g_test_add_func ("/util/rfc3339", test_util_rfc3339);
   g_test_add_func ("/util/xoauth2", test_util_xoauth2);
   g_test_add_func ("/store/account-normalize", test_account_normalize);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Interoperability with git's own libsecret credential helper: items stored by
 # one are read (and erased) by the other. Uses the installed helper, or builds
-# it from the source that Debian's git package ships among its documentation.
+# it from the source that Debian's git package ships among its documentation;
+# GIT_CREDENTIAL_LIBSECRET names another build of it (say, one of git 2.43+).
 # Also checks our items against the layout of git's org.git.Password schema
 # with secret-tool, an independent reader and writer.
 . "$top_srcdir/tests/tap.sh"
@@ -12,8 +13,9 @@ tmp="$GMO_SESSION_DIR/git-interop"
 mkdir -p "$tmp"
 nl=$'\n'
 
-theirs=
-for installed in /usr/lib/git-core/git-credential-libsecret /usr/libexec/git-core/git-credential-libsecret; do
+theirs=${GIT_CREDENTIAL_LIBSECRET:-}
+src=$theirs
+[ -n "$theirs" ] || for installed in /usr/lib/git-core/git-credential-libsecret /usr/libexec/git-core/git-credential-libsecret; do
   [ -x "$installed" ] && { theirs=$installed; src=$installed; break; }
 done
 if [ -z "$theirs" ]; then
@@ -91,6 +93,26 @@ else
     ok 0 "# SKIP git's helper in $src searches only org.gnome.keyring.NetworkPassword items (older git): $what"
   done
 fi
+
+# --- A credential without a password (authtype and credential only) ---
+ask "$ours" store capability[]=authtype authtype=Bearer credential=cred-from-ours protocol=https \
+  host=cred.example
+if [ -n "$modern" ]; then
+  is "$(ask "$theirs" get protocol=https host=cred.example)" "" \
+    "git's helper finds no password in our credential-only item"
+else
+  ok 0 "# SKIP git's helper in $src searches only org.gnome.keyring.NetworkPassword items (older git): a credential-only item"
+fi
+# git's helper (2.43+) searches by its attributes whatever the schema, and answers an item's
+# first line as the password: an empty one would be `password=`, which git would use.
+is "$(secret-tool search --all protocol https server cred.example 2>&1 | grep -c '^label = ')" 0 \
+  "no item answers git's attributes for a credential-only item"
+like "$(secret-tool search --all xdg:schema io.github.gmail_oauth.GitCredential 2>&1)" \
+  "attribute\.git-server = cred\.example" "it is an item of our own schema"
+is "$(ask "$ours" get capability[]=authtype protocol=https host=cred.example)" \
+  "capability[]=authtype${nl}authtype=Bearer${nl}credential=cred-from-ours" "which ours reads back"
+ask "$ours" erase capability[]=authtype protocol=https host=cred.example credential=cred-from-ours
+is "$(ask "$ours" get capability[]=authtype protocol=https host=cred.example)" "" "and erases"
 
 # --- The layout, checked with secret-tool (libsecret's own command) ---
 ask "$ours" store protocol=https host=layout.example:8443 path=a/b username=dave password=pw \

@@ -3,7 +3,8 @@
 # The minter role of git-credential-gmail-oauth: real git asks for Gmail's
 # SMTP server as a stored account and gets an access token minted by the
 # stand-in; `git credential reject` forgets only that token; a revoked grant
-# stops git at once with quit=1 and leaves the grant in place.
+# stops git at once with quit=1 and leaves the grant in place; without a
+# keyring git goes on to its next helper.
 . "$top_srcdir/tests/tap.sh"
 
 helper="$top_builddir/git-credential-gmail-oauth"
@@ -34,7 +35,7 @@ direct() { # direct OP LINE...: stderr to $tmp/err
 }
 smtp=(protocol=smtp host=smtp.gmail.com:587 username=me@gmail.com)
 
-setup_account me@gmail.com >/dev/null
+rt=$(setup_account me@gmail.com)
 requests=$(fake_stat token_requests)
 
 before=$(date +%s)  # the token below is minted after this
@@ -50,14 +51,14 @@ got=$(direct get capability[]=authtype protocol=smtps host=SMTP.gmail.com userna
 after=$(date +%s)
 expiry=$(printf '%s\n' "$got" | sed -n 's/^password_expiry_utc=//p')
 is "$(printf '%s\n' "$got" | grep -v '^password_expiry_utc=')" \
-  "capability[]=authtype${nl}username=Me@Gmail.com${nl}password=$token${nl}authtype=Bearer${nl}credential=$token" \
-  "with the authtype capability: the cached token as password and as a Bearer credential"
+  "capability[]=authtype${nl}username=Me@Gmail.com${nl}password=$token${nl}authtype=Bearer${nl}credential=$token${nl}ephemeral=1" \
+  "with the authtype capability: the cached token as password and as an ephemeral Bearer credential"
 # The stand-in's tokens live 3599 s; git should drop them 300 s (the margin) early.
 ok "$([ "$expiry" -ge $((before + 3599 - 300 - 1)) ] && [ "$expiry" -le $((after + 3599 - 300)) ]; echo $?)" \
   "password_expiry_utc is the token's expiry minus the margin ($expiry)"
 is "$(fake_stat token_requests)" "$((requests + 1))" "a fresh cached token needs no request"
 got=$(direct get protocol=imaps host=imap.gmail.com username=me@gmail.com)
-unlike "$got" "authtype|credential|capability" "no gated field without the capability"
+unlike "$got" "authtype|credential|capability|ephemeral" "no gated field without the capability"
 like "$got" "^password=$token\$" "IMAP gets the same token"
 
 gc approve "${smtp[@]}" password="$token"
@@ -118,6 +119,17 @@ got=$(direct get "${smtp[@]}")
 is "$?:$got" "6:" "a transient failure answers nothing, so git may try another helper"
 is "$(wc -l < "$tmp/err" | tr -d ' ')" 1 "with one line on stderr"
 ctl POST /control/clear-faults >/dev/null
+# A 200 whose refresh_token would destroy the grant: bad-response, no answer and no quit=1
+# (git may go on); nothing is written.
+for kind in empty_refresh_token multiline_refresh_token long_refresh_token; do
+  direct erase "${smtp[@]}"
+  ctl POST /control/fault "{\"kind\":\"$kind\",\"count\":1}" >/dev/null
+  got=$(direct get "${smtp[@]}")
+  is "$?:$got" "7:" "$kind: get answers nothing, with the bad-response status"
+  is "$(wc -l < "$tmp/err" | tr -d ' ')" 1 "$kind: one line on stderr"
+  grant_intact me@gmail.com "$rt" "$kind"
+done
+direct erase "${smtp[@]}"
 # Without a loadable libcurl (a broken installation): like a transient failure, no answer.
 got=$(LD_LIBRARY_PATH=$(broken_libcurl_dir) direct get "${smtp[@]}")
 is "$?:$got" "1:" "without a loadable libcurl: status 1 and no answer, so git may go on"
@@ -125,8 +137,20 @@ like "$(cat "$tmp/err")" "^gmail-oauth: me@gmail\.com: Cannot load libcurl\.so\.
   "saying why"
 is "$(wc -l < "$tmp/err" | tr -d ' ')" 1 "in one line"
 
+# No keyring: whether the account is ours is unknown, so git must go on to its next
+# helper (which may hold an app password): one line, no quit=1.
 got=$(DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent direct get "${smtp[@]}")
-is "$?:$got" "8:quit=1" "no keyring for a Gmail server and a username: quit=1"
+is "$?:$got" "8:" "no keyring for a Gmail server and a username: no quit=1, the keyring status"
 like "$(cat "$tmp/err")" "^gmail-oauth: .*unlock the keyring" "saying what to do"
+is "$(wc -l < "$tmp/err" | tr -d ' ')" 1 "in one line"
+: > "$ASKPASS_LOG"
+got=$(printf '%s\n' "${smtp[@]}" | DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent \
+  git -c credential.helper= -c credential.helper="$helper" \
+  -c credential.helper='!f() { test "$1" = get && echo password=app-password; }; f' \
+  credential fill 2>"$tmp/git.err")
+is "$?:$got" "0:protocol=smtp${nl}host=smtp.gmail.com:587${nl}username=me@gmail.com${nl}password=app-password" \
+  "git goes on to the next helper, whose password it gets"
+unlike "$(cat "$tmp/git.err")" "told us to quit" "git was not told to quit"
+is "$(cat "$ASKPASS_LOG")" "" "and did not prompt"
 
 done_testing

@@ -3,6 +3,7 @@
  * bytes, from the helper's own library (src/git). */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -192,6 +193,29 @@ test_parse_invalid_utf8_passes (void)
   g_assert_false (gmo_git_storage_key_is_utf8 (&c));
 }
 
+/* Empty standard input, as `get < /dev/null` gives it: the reader hands the
+ * parser an empty buffer whose data is NULL (clang's UBSan once caught NULL + 0
+ * there). */
+static void
+test_read_dev_null (void)
+{
+  g_autoptr (GFile) file = g_file_new_for_path ("/dev/null");
+  g_autoptr (GFileInputStream) input = g_file_read (file, NULL, NULL);
+  g_autoptr (GmoSecretBytes) request = NULL;
+  g_auto (GmoGitCredential) c = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (input);
+  request = gmo_git_request_read (G_INPUT_STREAM (input), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (request);
+  g_assert_cmpuint (request->len, ==, 0);
+  g_assert_true (parse (&c, (const gchar *) request->data, request->len, &error));
+  g_assert_no_error (error);
+  g_assert_null (c.protocol);
+  g_assert_null (c.host);
+}
+
 static void
 test_split_host (void)
 {
@@ -266,6 +290,24 @@ test_main_usage (void)
   g_test_trap_assert_stderr ("usage: git-credential-gmail-oauth <get|store|erase|capability>\n");
 }
 
+/* `get < /dev/null` as git never sends it but a person may: an ordinary miss. */
+static void
+test_main_get_empty_input (void)
+{
+  if (g_test_subprocess ())
+    {
+      char *argv[] = { (char *) "git-credential-gmail-oauth", (char *) "get", NULL };
+      int fd = open ("/dev/null", O_RDONLY);
+
+      g_assert_cmpint (dup2 (fd, STDIN_FILENO), ==, STDIN_FILENO);
+      exit (gmo_git_main (2, argv));
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("");
+  g_test_trap_assert_stderr ("");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -279,9 +321,11 @@ main (int argc, char **argv)
   g_test_add_func ("/git/parse/url", test_parse_url);
   g_test_add_func ("/git/parse/rejects", test_parse_rejects);
   g_test_add_func ("/git/parse/invalid-utf8-passes", test_parse_invalid_utf8_passes);
+  g_test_add_func ("/git/read/dev-null", test_read_dev_null);
   g_test_add_func ("/git/storage/split-host", test_split_host);
   g_test_add_func ("/git/storage/secret-format", test_secret_format);
   g_test_add_func ("/git/answer/refuses-newlines", test_answer_refuses_newlines);
   g_test_add_func ("/git/main/usage", test_main_usage);
+  g_test_add_func ("/git/main/get-empty-input", test_main_get_empty_input);
   return g_test_run ();
 }

@@ -111,6 +111,13 @@ is "$(raw 'GET / HTTP/1.1 extra\r\n\r\n')" "HTTP/1.1 400 Bad Request" "a request
 is "$(raw 'POST /?code=x HTTP/1.1\r\nContent-Length: 0\r\n\r\n')" "HTTP/1.1 400 Bad Request" "POST is refused"
 is "$(raw "GET / HTTP/1.1\r\nX-Big: $(head -c 9000 /dev/zero | tr '\0' a)\r\n\r\n")" \
   "HTTP/1.1 431 Request Header Fields Too Large" "an oversized request head is refused (bounded read)"
+# Not text: answered at once (raw waits 5 s for an answer; the listener's deadline is 10 s).
+is "$(raw 'GET /?code=4/0x\0 HTTP/1.1\r\n\r\n')" "HTTP/1.1 400 Bad Request" \
+  "a request head with a NUL byte is refused at once"
+is "$(raw '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03')" "HTTP/1.1 400 Bad Request" \
+  "binary garbage (a TLS hello) is refused at once"
+is "$(raw 'GET /?code=4/0\xc3\xa9 HTTP/1.1\r\n')" "HTTP/1.1 400 Bad Request" \
+  "a request line that is not ASCII is refused at once"
 exec 9<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /?state=x' >&9 && exec 9>&-  # hangs up mid-request
 running
 ok $? "the flow is still waiting after all that"

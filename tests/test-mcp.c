@@ -106,10 +106,15 @@ static void
 test_ids (void)
 {
   g_autoptr (GmoMcpServer) server = server_new (TRUE);
+  /* Every 64-bit integer, the extremes included. */
   const gchar *good[] = { "\"abc\"", "\"\"", "0", "-1", "9007199254740993", "9223372036854775807",
-                          "18446744073709551614", "-9223372036854775807" };
-  const gchar *bad[] = { "null", "true", "1.5", "1e3", "{}", "[]", "18446744073709551616",
-                         "-9223372036854775809", "123456789012345678901234567890" };
+                          "18446744073709551614", "-9223372036854775807",
+                          "-9223372036854775808", "18446744073709551615" };
+  const gchar *bad[] = { "null", "true", "1.5", "1e3", "{}", "[]" };
+  /* JSON that json-c would change (saturate, or make U+FFFD of): not parsed. */
+  const gchar *unparsed[] = { "18446744073709551616", "-9223372036854775809",
+                              "123456789012345678901234567890", "\"\\ud800\"", "\"a\\udc00\"",
+                              "\"\\ud800\\u0041\"" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
     {
@@ -128,6 +133,34 @@ test_ids (void)
 
       g_assert_true (g_str_has_prefix (response, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":"
                                                  "{\"code\":-32600,"));
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (unparsed); i++)
+    {
+      g_autofree gchar *line
+          = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"ping\"}", unparsed[i]);
+      g_autoptr (GmoSecret) response = gmo_mcp_server_handle_line (server, line, strlen (line));
+
+      g_assert_true (g_str_has_prefix (response, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":"
+                                                 "{\"code\":-32700,"));
+    }
+}
+
+/* UTF-8 that json-c 0.16 accepts (overlong, an encoded surrogate, above
+ * U+10FFFF) is a parse error: echoing it would make the answer invalid. */
+static void
+test_invalid_utf8 (void)
+{
+  g_autoptr (GmoMcpServer) server = server_new (TRUE);
+  const gchar *bytes[] = { "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bytes); i++)
+    {
+      g_autofree gchar *line
+          = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":\"%s\",\"method\":\"ping\"}", bytes[i]);
+
+      assert_answer (server, line,
+                     "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,"
+                     "\"message\":\"Invalid JSON: not valid UTF-8\"}}");
     }
 }
 
@@ -309,6 +342,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mcp/blank", test_blank);
   g_test_add_func ("/mcp/errors", test_errors);
   g_test_add_func ("/mcp/ids", test_ids);
+  g_test_add_func ("/mcp/invalid-utf8", test_invalid_utf8);
   g_test_add_func ("/mcp/notifications", test_notifications);
   g_test_add_func ("/mcp/initialize", test_initialize);
   g_test_add_func ("/mcp/tools-call", test_tools_call);

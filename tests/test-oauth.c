@@ -426,6 +426,12 @@ test_fault_bad_response (void)
     { "wrong_types", "access_token" }, { "trailing", "Invalid JSON" },
     { "oversized", "too large" },      { "deep_json", "Invalid JSON" },
     { "redirect", "HTTP 302" },        { "nul_token", "access_token" },
+    { "empty_refresh_token", "empty refresh_token" },
+    { "multiline_refresh_token", "visible ASCII in refresh_token" },
+    { "long_refresh_token", "over-long refresh_token" },
+    { "overlong_utf8", "not valid UTF-8" },
+    { "overlong_utf8_scope", "not valid UTF-8" },
+    { "lone_surrogate", "surrogate" },
   };
   g_autofree gchar *rt = setup_grant ();
 
@@ -481,7 +487,7 @@ get_auth_code (const gchar *verifier)
 static void
 test_exchange_success (void)
 {
-  g_autofree gchar *rt = setup_grant ();
+  g_autofree gchar *rt G_GNUC_UNUSED = setup_grant ();
   g_autofree gchar *code = get_auth_code (VERIFIER);
   g_autoptr (GError) error = NULL;
   g_autofree gchar *details = NULL;
@@ -503,7 +509,7 @@ test_exchange_success (void)
 static void
 test_exchange_pkce_failure (void)
 {
-  g_autofree gchar *rt = setup_grant ();
+  g_autofree gchar *rt G_GNUC_UNUSED = setup_grant ();
   g_autofree gchar *code = get_auth_code (VERIFIER);
   g_autoptr (GError) error = NULL;
   g_autofree gchar *details = NULL;

@@ -190,6 +190,28 @@ client_handle (Client *client)
     }
 }
 
+/* A browser's request head is text: ASCII in the request line (its query is
+ * percent-encoded), no control character but CR, LF and tab anywhere. A NUL
+ * or binary bytes (a TLS hello, a stray client) are refused at once, rather
+ * than held until the deadline waiting for an end of head that may never
+ * come. */
+static gboolean
+head_is_text (const GByteArray *head)
+{
+  const guint8 *newline = memchr (head->data, '\n', head->len);
+  gsize line_len = newline != NULL ? (gsize) (newline - head->data) : head->len;
+
+  for (gsize i = 0; i < head->len; i++)
+    {
+      guint8 c = head->data[i];
+
+      if ((g_ascii_iscntrl (c) && c != '\r' && c != '\n' && c != '\t')
+          || (c > 0x7f && i < line_len))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 on_client_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -215,7 +237,10 @@ on_client_read (GObject *source, GAsyncResult *result, gpointer user_data)
   g_byte_array_append (client->head, (const guint8 *) "", 1);
   g_byte_array_set_size (client->head, client->head->len - 1);
   data = (const gchar *) client->head->data;
-  if (strstr (data, "\r\n\r\n") != NULL || strstr (data, "\n\n") != NULL)
+  if (!head_is_text (client->head))
+    client_respond (client, "400 Bad Request", _("Not an answer to this login"),
+                    _("The request is not text."));
+  else if (strstr (data, "\r\n\r\n") != NULL || strstr (data, "\n\n") != NULL)
     client_handle (client);
   else if (client->head->len >= MAX_REQUEST_HEAD)
     client_respond (client, "431 Request Header Fields Too Large", _("Request too large"),

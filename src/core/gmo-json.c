@@ -8,23 +8,108 @@
 #include "gmo-autocleanups.h"
 #include "gmo-json.h"
 
-/* json-c 0.16 accepts 'single-quoted' strings even in strict mode; RFC 8259
- * does not. A quote outside a double-quoted string is the tell. */
-static gboolean
-has_single_quoted_string (const gchar *data, gsize len)
+/* The value of the four hex digits at @p, before @end; -1 if they are not. */
+static gint
+hex4 (const gchar *p, const gchar *end)
 {
+  gint value = 0;
+
+  if (end - p < 4)
+    return -1;
+  for (guint i = 0; i < 4; i++)
+    {
+      gint digit = g_ascii_xdigit_value (p[i]);
+
+      if (digit < 0)
+        return -1;
+      value = value * 16 + digit;
+    }
+  return value;
+}
+
+/* Checks the \u escape whose 'u' is at *@p, and moves *@p to its last
+ * character: FALSE for a lone UTF-16 surrogate. A malformed escape is left to
+ * json-c, which refuses it. */
+static gboolean
+unicode_escape_ok (const gchar **p, const gchar *end)
+{
+  gint unit = hex4 (*p + 1, end);
+
+  if (unit < 0xD800 || unit > 0xDFFF)
+    {
+      *p += unit < 0 ? 0 : 4;
+      return TRUE;
+    }
+  /* A high surrogate must be followed by the escape of a low one. */
+  if (unit >= 0xDC00 || end - *p < 11 || (*p)[5] != '\\' || (*p)[6] != 'u')
+    return FALSE;
+  unit = hex4 (*p + 7, end);
+  if (unit < 0xDC00 || unit > 0xDFFF)
+    return FALSE;
+  *p += 10;
+  return TRUE;
+}
+
+/* An integer of @len bytes at @p fits in 64 bits (signed when negative). */
+static gboolean
+integer_fits (const gchar *p, gsize len)
+{
+  g_autofree gchar *text = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* Up to 18 characters, "999999999999999999" at most, always fit. */
+  if (len < 19)
+    return TRUE;
+  text = g_strndup (p, len);
+  if (*text == '-')
+    g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, NULL, &error);
+  else
+    g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, NULL, &error);
+  /* A malformed number is json-c's to refuse. */
+  return !g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS);
+}
+
+/* What json-c 0.16 lets through or silently changes although RFC 8259 (or
+ * RFC 7493's I-JSON) does not allow it: 'single-quoted' strings, even in
+ * strict mode; \u escapes of lone UTF-16 surrogates, which it turns into
+ * U+FFFD; integers beyond 64 bits, which it saturates. Returns the problem
+ * (untranslated), or %NULL. */
+static const gchar *
+lexical_problem (const gchar *data, gsize len)
+{
+  const gchar *end = data + len;
   gboolean in_string = FALSE;
 
-  for (gsize i = 0; i < len; i++)
+  for (const gchar *p = data; p < end; p++)
     {
-      if (in_string && data[i] == '\\')
-        i++;
-      else if (data[i] == '"')
-        in_string = !in_string;
-      else if (!in_string && data[i] == '\'')
-        return TRUE;
+      if (in_string)
+        {
+          if (*p == '"')
+            in_string = FALSE;
+          else if (*p == '\\' && p + 1 < end && *++p == 'u' && !unicode_escape_ok (&p, end))
+            return N_("lone UTF-16 surrogate escape");
+        }
+      else if (*p == '"')
+        in_string = TRUE;
+      else if (*p == '\'')
+        return N_("single-quoted string");
+      else if (*p == '-' || g_ascii_isdigit (*p))
+        {
+          const gchar *start = p;
+          gboolean integer = TRUE;
+
+          while (p + 1 < end
+                 && (g_ascii_isdigit (p[1]) || p[1] == '.' || p[1] == 'e' || p[1] == 'E'
+                     || p[1] == '+' || p[1] == '-'))
+            {
+              p++;
+              integer = integer && g_ascii_isdigit (*p);
+            }
+          if (integer && !integer_fits (start, p + 1 - start))
+            return N_("integer beyond 64 bits");
+        }
     }
-  return FALSE;
+  return NULL;
 }
 
 /**
@@ -34,9 +119,12 @@ has_single_quoted_string (const gchar *data, gsize len)
  * @code: the error class to report a bad document with
  * @error: return location for an error
  *
- * Parses strictly (RFC 8259, no comments or single quotes), validates UTF-8,
- * limits nesting to %GMO_JSON_MAX_DEPTH and rejects anything but white space
- * after the value. A NUL byte anywhere is an error.
+ * Parses strictly (RFC 8259, no comments or single quotes), accepts only valid
+ * UTF-8 (no overlong forms, surrogates or code points above U+10FFFF, nor
+ * escapes of lone surrogates), limits nesting to %GMO_JSON_MAX_DEPTH, refuses
+ * integers beyond 64 bits (rather than change them) and anything but white
+ * space after the value. A NUL byte anywhere is an error. Every string of the
+ * value is then valid UTF-8.
  *
  * Returns: (transfer full) (nullable): the value, or %NULL with @error set;
  * also %NULL, without an error, for the document `null`.
@@ -47,10 +135,14 @@ gmo_json_parse (const gchar *data, gsize len, GmoError code, GError **error)
   g_autoptr (json_tokener) tok = NULL;
   g_autoptr (json_object) value = NULL;
   enum json_tokener_error jerr;
+  const gchar *problem;
   gsize end;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
+  /* An empty answer may come without a buffer: no NULL for memchr and json-c. */
+  if (len == 0)
+    data = "";
   if (len > G_MAXINT)
     {
       g_set_error (error, GMO_ERROR, code, _("JSON document too large"));
@@ -61,9 +153,18 @@ gmo_json_parse (const gchar *data, gsize len, GmoError code, GError **error)
       g_set_error (error, GMO_ERROR, code, _("JSON document contains a NUL byte"));
       return NULL;
     }
-  if (has_single_quoted_string (data, len))
+  /* json-c's own check lets overlong forms, encoded surrogates and code
+   * points above U+10FFFF through; GLib's does not. json-c then writes only
+   * valid UTF-8 for escapes (U+FFFD for lone surrogates, refused below). */
+  if (!g_utf8_validate_len (data, len, NULL))
     {
-      g_set_error (error, GMO_ERROR, code, _("Invalid JSON: single-quoted string"));
+      g_set_error (error, GMO_ERROR, code, _("Invalid JSON: not valid UTF-8"));
+      return NULL;
+    }
+  problem = lexical_problem (data, len);
+  if (problem != NULL)
+    {
+      g_set_error (error, GMO_ERROR, code, _("Invalid JSON: %s"), _(problem));
       return NULL;
     }
 

@@ -176,58 +176,118 @@ post_form (GmoEndpoint endpoint, const GmoSecretString *form, GmoHttpAnswer *out
                            error);
 }
 
-/* Copies an optional string member, as a secret when @secret (GmoSecret is a
- * gchar wiped on free); FALSE if it is there but not a string. */
-static gboolean
-get_optional_string (json_object *json, const gchar *key, gboolean secret, gchar **out)
+/* Google's tokens are a few hundred bytes of visible ASCII; an ID token (a
+ * JWT) a few KiB. Anything else is no token, and storing it as the refresh
+ * token would lose the grant. */
+#define MAX_TOKEN_BYTES 4096
+#define MAX_ID_TOKEN_BYTES 65536
+/* Google's access tokens live an hour (12 hours at most); a longer life would
+ * keep serving a token long after it is dead. */
+#define MAX_EXPIRES_IN (24 * 3600)
+
+/* Copies string member @key (%NULL when absent) as a secret when @secret
+ * (GmoSecret is a gchar wiped on free). Returns why it is not acceptable, or
+ * %NULL: a string without NUL, and when @max is not 0 a token: 1 to @max bytes
+ * of visible ASCII, no space or control character. */
+static const gchar *
+get_string (json_object *json, const gchar *key, gboolean secret, gsize max, gchar **out)
 {
   json_object *member = NULL;
+  const gchar *value;
+  gsize len;
 
   if (!json_object_object_get_ex (json, key, &member))
-    return TRUE;
+    return NULL;
+  if (!json_object_is_type (member, json_type_string))
+    return "non-string";
   if (!gmo_json_is_c_string (member))
-    return FALSE;
-  *out = secret ? gmo_secret_dup (json_object_get_string (member))
-                : g_strdup (json_object_get_string (member));
-  return TRUE;
+    return "NUL in";
+  value = json_object_get_string (member);
+  len = strlen (value);
+  if (max != 0)
+    {
+      if (len == 0)
+        return "empty";
+      if (len > max)
+        return "over-long";
+      for (gsize i = 0; i < len; i++)
+        if (!g_ascii_isgraph (value[i]))
+          return "a character other than visible ASCII in";
+    }
+  *out = secret ? gmo_secret_dup (value) : g_strdup (value);
+  return NULL;
 }
 
-/* Type-checks a token answer; every field is checked before it is used. */
-static GmoTokenResponse *
-parse_token_response (json_object *json, gint64 received, gint64 server_date,
-                      gchar **out_details, GError **error)
+/**
+ * gmo_oauth_parse_token_response:
+ * @json: (nullable): the token endpoint's answer, as parsed by gmo_json_parse()
+ * @received: when it was received, unix seconds
+ * @server_date: its Date header, unix seconds; 0 if absent
+ * @out_details: (out) (optional) (nullable) (transfer full): on failure, which
+ *   field is wrong and how (never its value)
+ * @error: return location for a %GMO_ERROR_BAD_RESPONSE error
+ *
+ * Checks every field before anything is used: access_token and a
+ * refresh_token, when present, are tokens (1 to 4096 bytes of visible ASCII),
+ * expires_in is 1 to 86400 seconds, token_type is absent or Bearer (in any
+ * case), scope is a string and id_token a token of up to 64 KiB.
+ *
+ * Returns: (transfer full): the answer, or %NULL with @error set.
+ */
+GmoTokenResponse *
+gmo_oauth_parse_token_response (json_object *json, gint64 received, gint64 server_date,
+                                gchar **out_details, GError **error)
 {
+  static const struct
+  {
+    const gchar *key;
+    gboolean required;
+    gboolean secret;
+    gsize max; /* 0: any string, else a token of at most this many bytes */
+    glong offset;
+  } fields[] = {
+    { "access_token", TRUE, TRUE, MAX_TOKEN_BYTES,
+      G_STRUCT_OFFSET (GmoTokenResponse, access_token) },
+    { "refresh_token", FALSE, TRUE, MAX_TOKEN_BYTES,
+      G_STRUCT_OFFSET (GmoTokenResponse, refresh_token) },
+    { "id_token", FALSE, TRUE, MAX_ID_TOKEN_BYTES, G_STRUCT_OFFSET (GmoTokenResponse, id_token) },
+    { "scope", FALSE, FALSE, 0, G_STRUCT_OFFSET (GmoTokenResponse, scope) },
+    { "token_type", FALSE, FALSE, 0, G_STRUCT_OFFSET (GmoTokenResponse, token_type) },
+  };
   g_autoptr (GmoTokenResponse) response = g_new0 (GmoTokenResponse, 1);
-  const gchar *access_token = gmo_json_get_string (json, "access_token");
-  const gchar *bad = NULL;
+  g_autofree gchar *bad = NULL;
 
   if (!json_object_is_type (json, json_type_object))
-    bad = "not a JSON object";
-  else if (access_token == NULL || *access_token == '\0')
-    bad = "missing or invalid access_token";
-  else if (!gmo_json_get_int64 (json, "expires_in", &response->expires_in)
-           || response->expires_in <= 0 || response->expires_in > G_MAXINT32)
-    bad = "missing or invalid expires_in";
-  else if (!get_optional_string (json, "refresh_token", TRUE, &response->refresh_token))
-    bad = "invalid refresh_token";
-  else if (!get_optional_string (json, "scope", FALSE, &response->scope))
-    bad = "invalid scope";
-  else if (!get_optional_string (json, "token_type", FALSE, &response->token_type))
-    bad = "invalid token_type";
-  else if (!get_optional_string (json, "id_token", TRUE, &response->id_token))
-    bad = "invalid id_token";
+    bad = g_strdup ("not a JSON object");
+  for (gsize i = 0; bad == NULL && i < G_N_ELEMENTS (fields); i++)
+    {
+      gchar **value = G_STRUCT_MEMBER_P (response, fields[i].offset);
+      const gchar *problem = get_string (json, fields[i].key, fields[i].secret, fields[i].max,
+                                         value);
+
+      if (problem == NULL && *value == NULL && fields[i].required)
+        problem = "missing";
+      if (problem != NULL)
+        bad = g_strdup_printf ("%s %s", problem, fields[i].key);
+    }
+  if (bad == NULL
+      && (!gmo_json_get_int64 (json, "expires_in", &response->expires_in)
+          || response->expires_in <= 0 || response->expires_in > MAX_EXPIRES_IN))
+    bad = g_strdup ("missing or invalid expires_in");
+  else if (bad == NULL && response->token_type != NULL
+           && g_ascii_strcasecmp (response->token_type, "Bearer") != 0)
+    bad = g_strdup ("token_type other than Bearer");
 
   if (bad != NULL)
     {
       g_debug ("token response: %s", bad);
-      if (out_details != NULL)
-        *out_details = g_strdup (bad);
-      /* Translators: %s names the problem, such as “missing or invalid access_token”. */
+      /* Translators: %s names the problem, such as “empty refresh_token”. */
       g_set_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE,
                    _("The OAuth endpoint's token response is not valid: %s."), bad);
+      if (out_details != NULL)
+        *out_details = g_steal_pointer (&bad);
       return NULL;
     }
-  response->access_token = gmo_secret_dup (access_token);
   response->expires_at = received + response->expires_in;
   response->server_date = server_date;
   return g_steal_pointer (&response);
@@ -253,7 +313,8 @@ request_token (const GmoSecretString *form, gchar **out_details, GCancellable *c
                    _("The OAuth endpoint's response is not valid: %s"), local_error->message);
       return NULL;
     }
-  return parse_token_response (json, answer.received, answer.server_date, out_details, error);
+  return gmo_oauth_parse_token_response (json, answer.received, answer.server_date, out_details,
+                                         error);
 }
 
 /**

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-c/json.h>
 
 #include "gmo-http.h"
 #include "gmo-secret.h"
@@ -24,6 +25,9 @@ typedef struct
 void gmo_token_response_free (GmoTokenResponse *response);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GmoTokenResponse, gmo_token_response_free)
 
+GmoTokenResponse *gmo_oauth_parse_token_response (json_object *json, gint64 received,
+                                                  gint64 server_date, gchar **out_details,
+                                                  GError **error);
 GmoTokenResponse *gmo_oauth_refresh (const gchar *client_id, const gchar *client_secret,
                                      const gchar *refresh_token, gchar **out_details,
                                      GCancellable *cancellable, GError **error);

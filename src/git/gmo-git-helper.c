@@ -28,9 +28,13 @@ op_get (const GmoGitCredential *c, GmoSecretString *answer, gboolean *out_quit, 
   g_autofree gchar *account = NULL;
   g_autoptr (GError) local_error = NULL;
 
-  if (gmo_git_minter_account (c, &account, &local_error) && account == NULL)
+  /* Without the keyring we cannot know whether the account is ours: the next
+   * helper may hold an app password for it, so git must go on (no quit=1). */
+  if (!gmo_git_minter_account (c, &account, error))
+    return FALSE;
+  if (account == NULL)
     return gmo_git_storage_get (c, answer, error);
-  if (account != NULL && gmo_git_minter_get (c, account, answer, &local_error))
+  if (gmo_git_minter_get (c, account, answer, &local_error))
     return TRUE;
   /* The account went away meanwhile: an ordinary miss. */
   if (g_error_matches (local_error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT))

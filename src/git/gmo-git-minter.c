@@ -73,11 +73,16 @@ gmo_git_minter_get (const GmoGitCredential *c, const gchar *account, GmoSecretSt
     {
       gmo_git_answer_add (answer, "authtype", "Bearer");
       gmo_git_answer_add (answer, "credential", grant->access_token);
+      /* The token lives an hour and the grant is kept already: no storage
+       * helper after us (credential-cache, our own storage role) keeps it. */
+      gmo_git_answer_add (answer, "ephemeral", "1");
     }
   return TRUE;
 }
 
-/* Whether an error of the minter is one that a password prompt cannot fix. */
+/* Whether an error of the minter says that the account's grant is dead or its
+ * client wrong, which neither a prompt nor a later helper can fix. A keyring
+ * failure says nothing of the grant. */
 gboolean
 gmo_git_minter_error_is_final (const GError *error)
 {
@@ -87,8 +92,8 @@ gmo_git_minter_error_is_final (const GError *error)
     {
     case GMO_ERROR_REAUTHORIZE:
     case GMO_ERROR_BAD_CLIENT:
-    case GMO_ERROR_KEYRING:
       return TRUE;
+    case GMO_ERROR_KEYRING:
     case GMO_ERROR_NO_ACCOUNT:
     case GMO_ERROR_TRANSIENT:
     case GMO_ERROR_BAD_RESPONSE:

@@ -192,7 +192,7 @@ parse_pair (GmoGitCredential *c, const gchar *key, const gchar *value, GError **
 /**
  * gmo_git_request_parse:
  * @c: an empty credential to fill
- * @data: the request bytes, not necessarily terminated
+ * @data: (nullable): the request bytes, not necessarily terminated; %NULL when @len is 0
  * @len: their length
  * @error: return location for a %GMO_ERROR_USAGE error
  *
@@ -205,9 +205,15 @@ parse_pair (GmoGitCredential *c, const gchar *key, const gchar *value, GError **
 gboolean
 gmo_git_request_parse (GmoGitCredential *c, const gchar *data, gsize len, GError **error)
 {
-  const gchar *p = data, *end = data + len;
+  const gchar *p = data, *end;
   guint line_no = 0;
 
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+
+  /* Empty standard input comes as a NULL buffer, and NULL + 0 is undefined. */
+  if (len == 0)
+    return TRUE;
+  end = data + len;
   while (p < end)
     {
       const gchar *nl = memchr (p, '\n', end - p);

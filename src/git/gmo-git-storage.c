@@ -2,7 +2,8 @@
 /* The git helper's storage role: a keyring storage helper for any host,
  * interchangeable with git's own contrib/credential/libsecret helper (same
  * schema, attributes, label and secret format), so that each reads the
- * other's items. */
+ * other's items; only credentials without a password, which git's helper
+ * cannot keep, are items of our own. */
 #include "config.h"
 
 #include <string.h>
@@ -31,26 +32,65 @@ static const SecretSchema git_schema = {
   },
 };
 
-/* The attributes git's libsecret helper would use: one per field given. */
-static GHashTable *
-storage_attributes (const GmoGitCredential *c)
+/* A credential without a password (authtype and credential only) cannot be an
+ * org.git.Password item: git's libsecret helper (2.43+) would answer its empty
+ * first line as `password=`, and git would use it. Such items have a schema of
+ * ours whose attributes have names of their own, because git's helper searches
+ * by attributes alone (DONT_MATCH_NAME), whatever the schema. */
+static const SecretSchema credential_schema = {
+  "io.github.gmail_oauth.GitCredential",
+  SECRET_SCHEMA_NONE,
+  {
+      { "git-user", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "git-object", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "git-protocol", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "git-port", SECRET_SCHEMA_ATTRIBUTE_INTEGER },
+      { "git-server", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "version", SECRET_SCHEMA_ATTRIBUTE_INTEGER },
+      { NULL, 0 },
+  },
+};
+
+#define CREDENTIAL_SCHEMA_VERSION "1"
+#define CREDENTIAL_PREFIX "git-"
+
+/* The prefix of the attribute names of @schema's items. */
+static const gchar *
+schema_prefix (const SecretSchema *schema)
 {
-  GHashTable *attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  return schema == &credential_schema ? CREDENTIAL_PREFIX : "";
+}
+
+static void
+attribute_add (GHashTable *attributes, const gchar *prefix, const gchar *name, gchar *value)
+{
+  g_hash_table_insert (attributes, g_strconcat (prefix, name, NULL), value);
+}
+
+/* The attributes git's libsecret helper would use, one per field given, under
+ * @schema's names. */
+static GHashTable *
+storage_attributes (const SecretSchema *schema, const GmoGitCredential *c)
+{
+  GHashTable *attributes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  const gchar *prefix = schema_prefix (schema);
 
   if (c->username != NULL)
-    g_hash_table_insert (attributes, (gpointer) "user", g_strdup (c->username));
+    attribute_add (attributes, prefix, "user", g_strdup (c->username));
   if (c->protocol != NULL)
-    g_hash_table_insert (attributes, (gpointer) "protocol", g_strdup (c->protocol));
+    attribute_add (attributes, prefix, "protocol", g_strdup (c->protocol));
   if (c->host != NULL)
     {
       guint port;
 
-      g_hash_table_insert (attributes, (gpointer) "server", gmo_git_split_host (c->host, &port));
+      attribute_add (attributes, prefix, "server", gmo_git_split_host (c->host, &port));
       if (port != 0)
-        g_hash_table_insert (attributes, (gpointer) "port", g_strdup_printf ("%u", port));
+        attribute_add (attributes, prefix, "port", g_strdup_printf ("%u", port));
     }
   if (c->path != NULL)
-    g_hash_table_insert (attributes, (gpointer) "object", g_strdup (c->path));
+    attribute_add (attributes, prefix, "object", g_strdup (c->path));
+  if (schema == &credential_schema)
+    attribute_add (attributes, "", "version", g_strdup (CREDENTIAL_SCHEMA_VERSION));
   return attributes;
 }
 
@@ -82,7 +122,8 @@ gmo_git_storage_label (const GmoGitCredential *c)
 
 /* The secret as git's libsecret helper writes it: the password, then
  * `key=value` lines. authtype and credential are ours (git's helper ignores
- * unknown lines); an item holding only a credential has an empty first line. */
+ * unknown lines); an item holding only a credential (of credential_schema) has
+ * an empty first line. */
 GmoSecretString *
 gmo_git_storage_secret_format (const GmoGitCredential *c)
 {
@@ -109,12 +150,16 @@ storage_item_read (SecretItem *item, GmoGitCredential *stored)
 {
   g_autoptr (GHashTable) attributes = secret_item_get_attributes (item);
   g_autoptr (SecretValue) value = secret_item_get_secret (item);
+  g_autofree gchar *schema_name = secret_item_get_schema_name (item);
   const gchar *text = value != NULL ? secret_value_get_text (value) : NULL;
+  const gchar *user_key = g_strcmp0 (schema_name, credential_schema.name) == 0
+                              ? CREDENTIAL_PREFIX "user"
+                              : "user";
   const gchar *nl;
 
   if (text == NULL)
     return FALSE;
-  stored->username = g_strdup (g_hash_table_lookup (attributes, "user"));
+  stored->username = g_strdup (g_hash_table_lookup (attributes, user_key));
   nl = strchr (text, '\n');
   stored->password = gmo_secret_dup_len (text, nl != NULL ? (gsize) (nl - text) : strlen (text));
   while (nl != NULL)
@@ -144,34 +189,38 @@ storage_item_read (SecretItem *item, GmoGitCredential *stored)
   return TRUE;
 }
 
-/* All the items matching @c, with their secrets; "none" is not an error, a
- * locked keyring is (gmo_keyring_search() says so rather than miss). */
+/* Appends to @items all the items matching @c, with their secrets: git's,
+ * then, when @credentials, our credential-only ones. "None" is not an
+ * error; a locked keyring is (gmo_keyring_search() says so rather than miss). */
 static gboolean
-storage_search (const GmoGitCredential *c, GList **out_items, GError **error)
+storage_search (const GmoGitCredential *c, gboolean credentials, GList **items, GError **error)
 {
-  g_autoptr (GHashTable) attributes = storage_attributes (c);
-  g_autoptr (SecretService) service = NULL;
-  g_auto (GStrv) paths = NULL;
+  const SecretSchema *const schemas[] = { &git_schema, &credential_schema };
 
-  *out_items = NULL;
-  if (!gmo_keyring_search (&git_schema, attributes, NULL, &service, &paths, NULL, error))
-    return FALSE;
-  for (guint i = 0; paths[i] != NULL; i++)
+  for (guint i = 0; i < (credentials ? 2u : 1u); i++)
     {
-      g_autoptr (GError) local_error = NULL;
-      SecretItem *item = secret_item_new_for_dbus_path_sync (service, paths[i],
-                                                             SECRET_ITEM_LOAD_SECRET, NULL,
-                                                             &local_error);
+      g_autoptr (GHashTable) attributes = storage_attributes (schemas[i], c);
+      g_autoptr (SecretService) service = NULL;
+      g_auto (GStrv) paths = NULL;
 
-      if (item == NULL)
+      if (!gmo_keyring_search (schemas[i], attributes, NULL, &service, &paths, NULL, error))
+        return FALSE;
+      for (guint j = 0; paths[j] != NULL; j++)
         {
-          g_list_free_full (g_steal_pointer (out_items), g_object_unref);
-          g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
-                       _("The keyring is not available (start or unlock the keyring): %s"),
-                       local_error->message);
-          return FALSE;
+          g_autoptr (GError) local_error = NULL;
+          SecretItem *item = secret_item_new_for_dbus_path_sync (service, paths[j],
+                                                                 SECRET_ITEM_LOAD_SECRET, NULL,
+                                                                 &local_error);
+
+          if (item == NULL)
+            {
+              g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                           _("The keyring is not available (start or unlock the keyring): %s"),
+                           local_error->message);
+              return FALSE;
+            }
+          *items = g_list_append (*items, item);
         }
-      *out_items = g_list_append (*out_items, item);
     }
   return TRUE;
 }
@@ -221,7 +270,8 @@ gmo_git_storage_get (const GmoGitCredential *c, GmoSecretString *answer, GError 
   if (c->protocol == NULL || (c->host == NULL && c->path == NULL)
       || !gmo_git_storage_key_is_utf8 (c))
     return TRUE;
-  if (!storage_search (c, &items, error))
+  /* Credential-only items are of use only to a git that speaks authtype. */
+  if (!storage_search (c, c->capa_authtype, &items, error))
     return FALSE;
   /* The first item with a usable password wins; failing that, the first one
    * whose refresh token lets git mint a new password. */
@@ -253,6 +303,7 @@ gmo_git_storage_store (const GmoGitCredential *c, GError **error)
   g_autoptr (GmoSecretString) secret = NULL;
   g_autoptr (GError) local_error = NULL;
   g_autofree gchar *label = NULL;
+  const SecretSchema *schema;
   gboolean has_password = c->username != NULL && c->password != NULL;
   gboolean has_credential = c->capa_authtype && c->credential != NULL;
 
@@ -269,10 +320,11 @@ gmo_git_storage_store (const GmoGitCredential *c, GError **error)
       return FALSE;
     }
 
-  attributes = storage_attributes (c);
+  schema = has_password ? &git_schema : &credential_schema;
+  attributes = storage_attributes (schema, c);
   label = gmo_git_storage_label (c);
   secret = gmo_git_storage_secret_format (c);
-  if (!secret_password_storev_sync (&git_schema, attributes, SECRET_COLLECTION_DEFAULT, label,
+  if (!secret_password_storev_sync (schema, attributes, SECRET_COLLECTION_DEFAULT, label,
                                     secret->str, NULL, &local_error))
     {
       g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
@@ -309,7 +361,7 @@ gmo_git_storage_erase (const GmoGitCredential *c, GError **error)
   if ((c->protocol == NULL && c->host == NULL && c->path == NULL && c->username == NULL)
       || !gmo_git_storage_key_is_utf8 (c))
     return TRUE;
-  if (!storage_search (c, &items, error))
+  if (!storage_search (c, TRUE, &items, error))
     return FALSE;
   for (GList *l = items; l != NULL; l = l->next)
     {

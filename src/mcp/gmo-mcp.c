@@ -264,24 +264,17 @@ static const Method methods[] = {
   { "tools/call", TRUE, handle_tools_call },
 };
 
-/* Request ids are strings or integers. json-c saturates integers beyond the
- * 64-bit range (signed below zero, unsigned above), so the two saturated
- * values are refused rather than echoed wrong. */
+/* Request ids are strings or integers. Every 64-bit integer, from
+ * -9223372036854775808 to 18446744073709551615, is echoed exactly: json-c
+ * would saturate larger ones, which gmo_json_parse() refuses instead. */
 static gboolean
 id_is_valid (json_object *id)
 {
   switch (json_object_get_type (id))
     {
     case json_type_string:
-      return TRUE;
     case json_type_int:
-      {
-        gint64 value = json_object_get_int64 (id);
-
-        if (value == G_MININT64)
-          return FALSE;
-        return value != G_MAXINT64 || json_object_get_uint64 (id) != G_MAXUINT64;
-      }
+      return TRUE;
     case json_type_null:
     case json_type_boolean:
     case json_type_double:
