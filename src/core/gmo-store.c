@@ -158,6 +158,85 @@ keyring_error (GError **error, GError *cause, const gchar *account)
                  cause->message);
 }
 
+/* How long a caller waits for the session bus to let it in. */
+#define BUS_CONNECT_SECONDS 5
+
+typedef struct
+{
+  GDBusConnection *connection;
+  GError *error;
+  gboolean done;
+} BusWait;
+
+static void
+on_bus_got (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  BusWait *wait = user_data;
+
+  wait->connection = g_bus_get_finish (result, &wait->error);
+  wait->done = TRUE;
+}
+
+static gboolean
+on_bus_timeout (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * gmo_keyring_connect:
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for a %GMO_ERROR_KEYRING error
+ *
+ * Connects to the session bus within %BUS_CONNECT_SECONDS. libsecret
+ * connects with g_bus_get_sync(), which waits for ever on a bus that accepts
+ * the connection and never answers; connecting first bounds that wait, and
+ * afterwards GLib hands libsecret the same connection. Call it before any
+ * libsecret call.
+ *
+ * Returns: %TRUE if the session bus answered.
+ */
+gboolean
+gmo_keyring_connect (GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (GCancellable) timeout = g_cancellable_new ();
+  g_autoptr (GSource) timer = g_timeout_source_new_seconds (BUS_CONNECT_SECONDS);
+  gulong forward = 0;
+  BusWait wait = { NULL };
+
+  g_main_context_push_thread_default (context);
+  if (cancellable != NULL)
+    forward = g_cancellable_connect (cancellable, G_CALLBACK (g_cancellable_cancel),
+                                     g_object_ref (timeout), g_object_unref);
+  g_source_set_callback (timer, on_bus_timeout, timeout, NULL);
+  g_source_attach (timer, context);
+  g_bus_get (G_BUS_TYPE_SESSION, timeout, on_bus_got, &wait);
+  while (!wait.done)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timer);
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, forward);
+  g_main_context_pop_thread_default (context);
+
+  if (wait.connection != NULL)
+    {
+      g_object_unref (wait.connection);
+      return TRUE;
+    }
+  if (g_error_matches (wait.error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      && !g_cancellable_is_cancelled (cancellable))
+    g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                 _("The session bus did not answer within %d seconds: the keyring cannot be "
+                   "reached"),
+                 BUS_CONNECT_SECONDS);
+  else
+    keyring_error (error, wait.error, NULL);
+  g_error_free (wait.error);
+  return FALSE;
+}
+
 /* libsecret keeps one SecretService per process, bound to the daemon it
  * first met. In a process that does not run the main loop (the MCP server)
  * it never hears that the daemon was replaced or restarted, and every later
@@ -233,6 +312,8 @@ gmo_keyring_search (const SecretSchema *schema, GHashTable *attributes, const gc
     {
       g_clear_error (&local_error);
       g_clear_object (&service);
+      if (!gmo_keyring_connect (cancellable, error))
+        return FALSE;
       service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
       if (service != NULL)
         secret_service_search_for_dbus_paths_sync (service, schema, attributes, cancellable,
@@ -432,6 +513,8 @@ gmo_store_save (const GmoGrant *grant, GCancellable *cancellable, GError **error
   secret = grant_to_secret (grant);
   /* Translators: the label of the keyring item, shown by Seahorse; %s is an e-mail address. */
   label = g_strdup_printf (_("Gmail OAuth: %s"), grant->account);
+  if (!gmo_keyring_connect (cancellable, error))
+    return FALSE;
   for (guint attempt = 0;; attempt++)
     {
       g_clear_error (&local_error);

@@ -324,6 +324,8 @@ gmo_git_storage_store (const GmoGitCredential *c, GError **error)
   attributes = storage_attributes (schema, c);
   label = gmo_git_storage_label (c);
   secret = gmo_git_storage_secret_format (c);
+  if (!gmo_keyring_connect (NULL, error))
+    return FALSE;
   if (!secret_password_storev_sync (schema, attributes, SECRET_COLLECTION_DEFAULT, label,
                                     secret->str, NULL, &local_error))
     {
