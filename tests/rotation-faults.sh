@@ -109,4 +109,23 @@ printf 'gmail-oauth-tests\n' | gnome-keyring-daemon --unlock --components=secret
 wait "$pid"
 is $? 0 "CLI, keyring killed and back within the retry time: the refresh succeeds"
 grant_kept "CLI, keyring killed and back"
+
+# --- gmail-oauthd: the keyring stays away past the retry time; the daemon
+# keeps the rotated grant in memory and writes it once the keyring is back ---
+n=$(json_get "$(ctl GET /control/stats)" successful_refreshes)
+broker ListAccounts >/dev/null
+keyring_pid=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+  --method org.freedesktop.DBus.GetConnectionUnixProcessID org.freedesktop.secrets |
+  sed 's/.* \([0-9]*\),)$/\1/')
+ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
+broker Refresh "$A" >"$GMO_SESSION_DIR/refresh.out" 2>&1 &
+caller=$!
+n=$((n + 1)); in_transit $n
+kill -KILL "$keyring_pid"
+wait "$caller"
+like "$(cat "$GMO_SESSION_DIR/refresh.out")" "Error\.Keyring.*kept in this process's memory" \
+  "D-Bus, keyring gone for good: Keyring error, the grant kept in memory"
+printf 'gmail-oauth-tests\n' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+like "$(broker GetAccessToken "$A" 2>&1)" "^\('ya29\." "D-Bus, keyring back: the next call gets a token"
+grant_kept "D-Bus, keyring back"
 done_testing

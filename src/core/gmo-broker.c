@@ -23,6 +23,91 @@
 #define ROTATED_WRITE_SECONDS 10
 #define ROTATED_WRITE_INTERVAL_MS 250
 
+/* Rotated grants the keyring could not take, kept by the long-running doors
+ * (gmo_broker_keep_unsaved()) and written on the next call for the account;
+ * normalised account -> GmoGrant. Guarded by unsaved_lock. */
+static GMutex unsaved_lock;
+static GHashTable *unsaved;
+
+/**
+ * gmo_broker_keep_unsaved:
+ *
+ * For processes that outlive a call (gmail-oauthd, the MCP server): a rotated
+ * grant that the keyring refused even after retrying is kept in memory and
+ * written on the next call for its account, instead of being lost.
+ */
+void
+gmo_broker_keep_unsaved (void)
+{
+  g_mutex_lock (&unsaved_lock);
+  if (unsaved == NULL)
+    unsaved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                     (GDestroyNotify) gmo_grant_free);
+  g_mutex_unlock (&unsaved_lock);
+}
+
+static GmoGrant *flush_unsaved (const gchar *account, GCancellable *cancellable);
+
+/**
+ * gmo_broker_flush_unsaved:
+ *
+ * Tries to write every kept grant (see gmo_broker_keep_unsaved()), as a
+ * long-running door does before it exits.
+ *
+ * Returns: %TRUE if nothing is kept any more.
+ */
+gboolean
+gmo_broker_flush_unsaved (void)
+{
+  g_auto (GStrv) accounts = NULL;
+  gboolean all = TRUE;
+
+  g_mutex_lock (&unsaved_lock);
+  if (unsaved != NULL)
+    {
+      g_autofree gpointer *keys = g_hash_table_get_keys_as_array (unsaved, NULL);
+
+      accounts = g_strdupv ((gchar **) keys);
+    }
+  g_mutex_unlock (&unsaved_lock);
+  for (guint i = 0; accounts != NULL && accounts[i] != NULL; i++)
+    {
+      const gchar *account = accounts[i];
+      g_autoptr (GmoGrant) still = flush_unsaved (account, NULL);
+
+      if (still != NULL)
+        all = FALSE;
+    }
+  return all;
+}
+
+/* Writes the kept grant of @account, if any. Returns (transfer full) the
+ * grant to use: the kept one when it could not be written yet, else %NULL
+ * (the keyring's record is current). */
+static GmoGrant *
+flush_unsaved (const gchar *account, GCancellable *cancellable)
+{
+  g_autoptr (GmoGrant) kept = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_mutex_lock (&unsaved_lock);
+  if (unsaved != NULL && g_hash_table_contains (unsaved, account))
+    kept = gmo_grant_copy (g_hash_table_lookup (unsaved, account));
+  g_mutex_unlock (&unsaved_lock);
+  if (kept == NULL)
+    return NULL;
+  if (!gmo_store_save (kept, cancellable, &error))
+    {
+      g_debug ("The kept grant of %s still cannot be stored: %s", account, error->message);
+      return g_steal_pointer (&kept);
+    }
+  g_debug ("Stored the kept grant of %s", account);
+  g_mutex_lock (&unsaved_lock);
+  g_hash_table_remove (unsaved, account);
+  g_mutex_unlock (&unsaved_lock);
+  return NULL;
+}
+
 /**
  * gmo_broker_min_valid_default:
  *
@@ -130,7 +215,11 @@ static GmoGrant *
 lookup_existing (const gchar *account, GCancellable *cancellable, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
-  GmoGrant *grant = gmo_store_lookup (account, cancellable, &local_error);
+  GmoGrant *grant = flush_unsaved (account, cancellable);
+
+  if (grant != NULL)
+    return grant;
+  grant = gmo_store_lookup (account, cancellable, &local_error);
 
   if (local_error != NULL)
     g_propagate_error (error, g_steal_pointer (&local_error));
@@ -140,6 +229,22 @@ lookup_existing (const gchar *account, GCancellable *cancellable, GError **error
                    "%s”"),
                  account, account, account);
   return grant;
+}
+
+/* Keeps @grant for a later write, where this process does that. */
+static gboolean
+keep_unsaved (const GmoGrant *grant)
+{
+  gboolean kept = FALSE;
+
+  g_mutex_lock (&unsaved_lock);
+  if (unsaved != NULL)
+    {
+      g_hash_table_replace (unsaved, g_strdup (grant->account), gmo_grant_copy (grant));
+      kept = TRUE;
+    }
+  g_mutex_unlock (&unsaved_lock);
+  return kept;
 }
 
 /* Stores a grant whose refresh token Google just rotated: the old one no
@@ -153,6 +258,17 @@ store_rotated (const GmoGrant *grant, GCancellable *cancellable, GError **error)
 
   while (!gmo_store_save (grant, cancellable, &local_error))
     {
+      if ((g_get_monotonic_time () > deadline || g_cancellable_is_cancelled (cancellable))
+          && keep_unsaved (grant))
+        {
+          /* Translators: %s is an e-mail address, the second %s the keyring's complaint. */
+          g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
+                       _("%s: Google replaced the refresh token, and the keyring could not store "
+                         "the new one (%s); it is kept in this process's memory and will be "
+                         "written on the next call, once the keyring is back"),
+                       grant->account, local_error->message);
+          return FALSE;
+        }
       if (g_get_monotonic_time () > deadline || g_cancellable_is_cancelled (cancellable))
         {
           /* Translators: %s is an e-mail address, the second %s the keyring's complaint. */
@@ -374,6 +490,10 @@ gmo_broker_remove_account (const gchar *account, gboolean *out_removed,
 
   if (fd < 0)
     return FALSE;
+  g_mutex_lock (&unsaved_lock);
+  if (unsaved != NULL)
+    g_hash_table_remove (unsaved, normalized);
+  g_mutex_unlock (&unsaved_lock);
   ok = gmo_store_remove (normalized, out_removed, cancellable, error);
   account_unlock (fd);
   return ok;

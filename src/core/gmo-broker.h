@@ -18,6 +18,8 @@ typedef enum
   GMO_BROKER_FORCE_REFRESH = 1 << 0, /* refresh even if the cached token is fresh */
 } GmoBrokerFlags;
 
+void gmo_broker_keep_unsaved (void);
+gboolean gmo_broker_flush_unsaved (void);
 gint64 gmo_broker_min_valid_default (void);
 gboolean gmo_broker_token_is_fresh (const GmoGrant *grant, gint64 min_valid, gint64 now);
 GmoGrant *gmo_broker_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,

@@ -46,6 +46,12 @@ on_idle_timeout (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
   daemon->idle_id = 0;
+  /* A rotated grant the keyring refused lives only here: stay until it is written. */
+  if (!gmo_broker_flush_unsaved ())
+    {
+      daemon->idle_id = g_timeout_add_seconds (daemon->idle_timeout, on_idle_timeout, daemon);
+      return G_SOURCE_REMOVE;
+    }
   g_debug ("Idle for %u seconds, exiting", daemon->idle_timeout);
   g_main_loop_quit (daemon->loop);
   return G_SOURCE_REMOVE;
@@ -353,6 +359,7 @@ main (int argc, char **argv)
 
   gmo_program_init ();
   gmo_process_keep_secrets ();
+  gmo_broker_keep_unsaved ();
   context = g_option_context_new (NULL);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, _ ("The gmail-oauth D-Bus session service "
@@ -407,6 +414,8 @@ main (int argc, char **argv)
   /* Release the name first, so that a new call activates a new instance. */
   g_bus_unown_name (owner_id);
   gmo_daemon_answer_pending (&daemon);
+  if (!gmo_broker_flush_unsaved ())
+    g_warning ("Exiting with a rotated grant the keyring did not take: it is lost");
   if (daemon.connection != NULL)
     {
       g_dbus_connection_remove_filter (daemon.connection, daemon.filter_id);

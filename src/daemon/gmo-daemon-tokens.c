@@ -119,6 +119,9 @@ token_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
   GError *error = NULL;
   gboolean refreshed;
 
+  /* A rotated grant the keyring refused earlier is written first: the
+   * record read below must be the current one. */
+  gmo_broker_flush_unsaved ();
   if (!(job->flags & GMO_BROKER_FORCE_REFRESH))
     {
       /* Read the record first, to tell a refresh of ours from a token that is
@@ -192,8 +195,11 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
   else
     {
       g_debug ("Token request for %s failed: %s", refresh->account, error->message);
+      /* After a keyring failure too: the next call must reach the broker,
+       * which writes a rotated grant it kept. */
       if (g_error_matches (error, GMO_ERROR, GMO_ERROR_REAUTHORIZE)
-          || g_error_matches (error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT))
+          || g_error_matches (error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT)
+          || g_error_matches (error, GMO_ERROR, GMO_ERROR_KEYRING))
         gmo_daemon_cache_put (daemon, refresh->account, NULL);
       if (g_error_matches (error, GMO_ERROR, GMO_ERROR_REAUTHORIZE))
         gmo_broker1_emit_authorization_required (daemon->skeleton, refresh->account,

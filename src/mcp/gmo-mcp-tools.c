@@ -381,9 +381,13 @@ gmo_cli_mcp (int argc, char **argv)
       || !install_signal_handlers (&error))
     return gmo_cli_report (error);
   gmo_process_keep_secrets ();
+  gmo_broker_keep_unsaved ();
 
   server = gmo_mcp_server_new (instructions, tools, G_N_ELEMENTS (tools));
   serve (server, &output);
+  /* A rotated grant the keyring refused lives only here: a last try. */
+  if (!gmo_broker_flush_unsaved ())
+    g_warning ("Exiting with a rotated grant the keyring did not take: it is lost");
   if (output.error != NULL)
     {
       /* The client went away: nothing is wrong on our side. Any other I/O
