@@ -19,6 +19,7 @@ grant_kept() { # DESCRIPTION
   ctl POST /control/config '{"answer_delay": 0}' >/dev/null
   gmail-oauth refresh "$A" >/dev/null 2>&1
   is $? 0 "$1: the next refresh works"
+  n=$((n + 1)) # that refresh rotated once more
 }
 ctl POST /control/config '{"rotation": true}' >/dev/null
 n=0
@@ -33,7 +34,6 @@ for sig in TERM HUP; do
   wait "$pid"; rc=$?
   is "$rc" $(( 128 + $(kill -l "$sig") )) "CLI, SIG$sig with the answer in transit: dies of the signal"
   grant_kept "CLI, SIG$sig"
-  n=$((n + 1))
 done
 ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
 printf 'protocol=smtp\nhost=smtp.gmail.com\nusername=%s\n' "$A" |
@@ -43,7 +43,6 @@ n=$((n + 1)); in_transit $n
 kill -TERM "$pid"
 wait "$pid"
 grant_kept "git get, SIGTERM"
-n=$((n + 1))
 
 # --- the MCP server ---
 ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
@@ -59,7 +58,6 @@ kill -TERM "$pid"
 wait "$pid"
 exec 3>&-
 grant_kept "MCP, SIGTERM"
-n=$((n + 1))
 
 # --- gmail-oauthd: it finishes the refresh in flight before exiting ---
 broker() {
@@ -78,7 +76,6 @@ kill -TERM "$daemon_pid"
 wait "$caller"
 like "$(cat "$GMO_SESSION_DIR/refresh.out")" "^\('ya29\." "D-Bus, SIGTERM to the daemon: the caller still gets its token"
 grant_kept "D-Bus, SIGTERM to the daemon"
-n=$((n + 1))
 
 # --- a stalled answer: the signal does not wait for it ---
 ctl POST /control/config '{"delay": 20, "answer_delay": 0}' >/dev/null
@@ -96,32 +93,55 @@ gmail-oauth refresh "$A" >/dev/null 2>&1
 n=$(json_get "$(ctl GET /control/stats)" successful_refreshes)
 
 # --- the Secret Service killed with the answer in transit, back 3 s later ---
-keyring_pid=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
-  --method org.freedesktop.DBus.GetConnectionUnixProcessID org.freedesktop.secrets |
-  sed 's/.* \([0-9]*\),)$/\1/')
+keyring_pid() {
+  gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+    --method org.freedesktop.DBus.GetConnectionUnixProcessID org.freedesktop.secrets |
+    sed 's/.* \([0-9]*\),)$/\1/'
+}
+# keyring_outage PID-OF-THE-DOOR: kills the keyring once the rotation is in transit,
+# starts a new one 3 s later, and waits for the door
+keyring_outage() {
+  n=$((n + 1)); in_transit $n
+  kill -KILL "$kpid"
+  sleep 3
+  printf 'gmail-oauth-tests\n' | gnome-keyring-daemon --unlock --components=secrets 3>&- \
+    >/dev/null 2>&1
+  wait "$1"
+}
+kpid=$(keyring_pid)
 ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
 gmail-oauth refresh "$A" >/dev/null 2>"$GMO_SESSION_DIR/refresh.err" &
-pid=$!
-n=$((n + 1)); in_transit $n
-kill -KILL "$keyring_pid"
-sleep 3
-printf 'gmail-oauth-tests\n' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
-wait "$pid"
+keyring_outage $!
 is $? 0 "CLI, keyring killed and back within the retry time: the refresh succeeds"
 grant_kept "CLI, keyring killed and back"
+
+kpid=$(keyring_pid)
+ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
+printf 'protocol=smtp\nhost=smtp.gmail.com\nusername=%s\n' "$A" |
+  GMAIL_OAUTH_MIN_VALID=86400 git-credential-gmail-oauth get >"$GMO_SESSION_DIR/git.out" 2>&1 &
+keyring_outage $!
+like "$(cat "$GMO_SESSION_DIR/git.out")" '^password=ya29\.' "git get, keyring killed and back: a token"
+grant_kept "git get, keyring killed and back"
+
+kpid=$(keyring_pid)
+ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
+printf '%s\n%s\n' '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}' \
+  '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"gmail_get_access_token","arguments":{}}}' |
+  GMAIL_OAUTH_MIN_VALID=86400 gmail-oauth mcp >"$GMO_SESSION_DIR/mcp.out" 2>/dev/null &
+keyring_outage $!
+like "$(tail -n 1 "$GMO_SESSION_DIR/mcp.out")" '"isError":false' "MCP, keyring killed and back: a token"
+grant_kept "MCP, keyring killed and back"
 
 # --- gmail-oauthd: the keyring stays away past the retry time; the daemon
 # keeps the rotated grant in memory and writes it once the keyring is back ---
 n=$(json_get "$(ctl GET /control/stats)" successful_refreshes)
 broker ListAccounts >/dev/null
-keyring_pid=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
-  --method org.freedesktop.DBus.GetConnectionUnixProcessID org.freedesktop.secrets |
-  sed 's/.* \([0-9]*\),)$/\1/')
+kpid=$(keyring_pid)
 ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
 broker Refresh "$A" >"$GMO_SESSION_DIR/refresh.out" 2>&1 &
 caller=$!
 n=$((n + 1)); in_transit $n
-kill -KILL "$keyring_pid"
+kill -KILL "$kpid"
 wait "$caller"
 like "$(cat "$GMO_SESSION_DIR/refresh.out")" "Error\.Keyring.*kept in this process's memory" \
   "D-Bus, keyring gone for good: Keyring error, the grant kept in memory"
