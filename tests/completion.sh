@@ -15,6 +15,7 @@ lines() { LC_ALL=C sort | sed '/^$/d' | tr '\n' ' '; } # stdin, sorted, on one l
 help_commands=$(gmail-oauth --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
 help_options() { gmail-oauth "$1" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u | lines; }
 help_formats=$(gmail-oauth --help | sed -n 's/.*\[--format=\([a-z0-9|]*\)\].*/\1/p' | tr '|' '\n' | lines)
+config_clients=$(gmail-oauth config --help | sed -n '/^Clients:/,/^$/s/^  \([a-z]*\) .*/\1/p' | lines)
 git_ops=$(git-credential-gmail-oauth --help | sed -n 's/^usage: [^<]*<\(.*\)>$/\1/p' | tr '|' '\n' | lines)
 ok $([ "$(printf '%s\n' $help_commands | wc -l)" -ge 9 ]; echo $?) "gmail-oauth --help lists the commands"
 ok $([ -n "$help_formats" ] && [ -n "$git_ops" ]; echo $?) "--help shows the formats and the git helper's operations"
@@ -97,6 +98,10 @@ else
     is "$(candidates gmail-oauth "$c" '')" "$accounts" "bash: $c completes the stored accounts"
   done
   is "$(candidates gmail-oauth list '')" "" "bash: list takes no account"
+  is "$(candidates gmail-oauth config '')" "$config_clients" "bash: config's clients are those config --help lists"
+  is "$(candidates gmail-oauth config m)" "mbsync msmtp " "bash: a client's prefix"
+  is "$(candidates gmail-oauth config msmtp '')" "$accounts" "bash: config CLIENT completes the stored accounts"
+  is "$(candidates gmail-oauth config msmtp alice@example.com '')" "" "bash: config takes a client and an account"
   is "$(candidates gmail-oauth token al)" "alice@example.com " "bash: an account's prefix"
   is "$(candidates gmail-oauth token alice@ex)" "alice@example.com " "bash: a prefix with \"@\""
   is "$(break_at=1 candidates gmail-oauth token alice @ ex)" "example.com " \
@@ -160,6 +165,8 @@ if command -v zsh >/dev/null 2>&1; then
     "zsh: the first line names both programs for compinit"
   is "$(sed -n '/^ *cmds=(/,/^ *)/s/^ *'"'"'\([a-z]*\):.*/\1/p' "$zsh_file" | lines)" "$(sorted $help_commands)" \
     "zsh: the commands are those gmail-oauth --help lists"
+  is "$(sed -n "s/.*'1:client:(\([a-z ]*\))'.*/\1/p" "$zsh_file" | tr ' ' '\n' | lines)" "$config_clients" \
+    "zsh: config's clients are those config --help lists"
 else
   echo "ok $((tap_n + 1)) # SKIP zsh: zsh is not installed"
   tap_n=$((tap_n + 1))
@@ -186,6 +193,10 @@ if command -v fish >/dev/null 2>&1; then
     "fish: the formats of --format"
   is "$(fish_complete 'gmail-oauth token ' | lines)" "$(printf '%s' "$accounts" | sed 's/\\//g')" \
     "fish: token completes the stored accounts"
+  is "$(fish_complete 'gmail-oauth config ' | lines)" "$config_clients" \
+    "fish: config's clients are those config --help lists"
+  is "$(fish_complete 'gmail-oauth config git ' | lines)" "$(printf '%s' "$accounts" | sed 's/\\//g')" \
+    "fish: config CLIENT completes the stored accounts"
   is "$(fish_complete 'git-credential-gmail-oauth ' | lines)" "$git_ops" \
     "fish: the git helper's operations are those its --help lists"
   ok $([ ! -e pwned ]; echo $?) "fish: a stored name is not expanded by the shell"

@@ -277,6 +277,8 @@ static const Command commands[] = {
   { "status", gmo_cli_status, "ACCOUNT [--json]", N_("Show what is stored for an account") },
   { "remove", gmo_cli_remove, "ACCOUNT [--revoke [--force]]", N_("Delete an account's record") },
   { "doctor", gmo_cli_doctor, "[ACCOUNT]", N_("Check the keyring, the grant and the clock") },
+  { "config", gmo_cli_config, "CLIENT ACCOUNT",
+    N_("Print a mail client's or git's configuration for an account") },
   { "mcp", gmo_cli_mcp, "", N_("Run the MCP server on stdin and stdout") },
 };
 

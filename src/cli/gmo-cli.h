@@ -18,6 +18,7 @@ int gmo_cli_import (int argc, char **argv);
 int gmo_cli_list (int argc, char **argv);
 int gmo_cli_status (int argc, char **argv);
 int gmo_cli_remove (int argc, char **argv);
+int gmo_cli_config (int argc, char **argv);
 
 int gmo_cli_report (const GError *error);
 gboolean gmo_cli_parse_options (GOptionContext *context, int *argc, char ***argv,

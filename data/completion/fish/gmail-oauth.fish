@@ -10,7 +10,8 @@ function __gmail_oauth_accounts
     timeout 2 $program list </dev/null 2>/dev/null | string split -f1 \t
 end
 
-set -l commands token refresh import login list status remove doctor mcp
+set -l commands token refresh import login list status remove doctor config mcp
+set -l clients msmtp mbsync neomutt aerc offlineimap git
 set -l with_account token refresh import login status remove doctor
 
 complete -c gmail-oauth -f
@@ -24,11 +25,15 @@ complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a list -
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a status -d 'Show what is stored for an account'
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a remove -d "Delete an account's record"
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a doctor -d 'Check the keyring, the grant and the clock'
+complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a config -d "Print a mail client's configuration"
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a mcp -d 'Run the MCP server on stdin and stdout'
 
 complete -c gmail-oauth -n "__fish_seen_subcommand_from $commands" -s h -l help -d 'Show the options'
 complete -c gmail-oauth -n "__fish_seen_subcommand_from $with_account" -a '(__gmail_oauth_accounts)' -d Account
 complete -c gmail-oauth -n '__fish_seen_subcommand_from import' -F
+# config CLIENT ACCOUNT: the clients of "gmail-oauth config --help", then an account
+complete -c gmail-oauth -n "__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from $clients" -a "$clients" -d Client
+complete -c gmail-oauth -n "__fish_seen_subcommand_from config; and __fish_seen_subcommand_from $clients" -a '(__gmail_oauth_accounts)' -d Account
 
 complete -c gmail-oauth -n '__fish_seen_subcommand_from token' -s f -l format -x -a 'raw json xoauth2 header' -d Output
 complete -c gmail-oauth -n '__fish_seen_subcommand_from token' -l min-valid -x -d 'Refresh when fewer seconds of life remain'
