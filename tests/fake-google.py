@@ -3,7 +3,8 @@
 """fake-google: a loopback stand-in for Google's OAuth 2.0 endpoints, for tests and benchmarks.
 
 Serves POST /token (refresh_token and authorization_code grants), GET /auth (PKCE S256),
-POST /revoke, with fault injection and a JSON control interface under /control/.
+POST /revoke, with fault injection and a JSON control interface under /control/
+(/control/token-valid tells the mail stand-ins, tests/fake-mail-servers.py, whether a token is good).
 Usage: fake-google.py --port-file FILE [--port N]   (Python 3.11 standard library only)
 """
 
@@ -83,6 +84,7 @@ class State:
         self.clients = {}   # client_id -> client_secret
         self.refresh = {}   # refresh token -> grant {"client_id", "scope", "rt": current token, "revoked"}
         self.access = {}    # access token -> grant it was minted for
+        self.access_expiry = {}  # access token -> when it expires (time.time() at mint + expires_in)
         self.codes = {}     # auth code -> {"client_id", "redirect_uri", "challenge", "scope", "login_hint"}
         self.serial = 0
         self.reset()
@@ -120,6 +122,7 @@ class State:
     def mint(self, grant, new_rt=None):
         at = f"ya29.fake-{self.next()}-{secrets.token_hex(16)}"
         self.access[at] = grant
+        self.access_expiry[at] = time.time() + self.config["expires_in"]
         self.stats["issued_access_tokens"] += 1
         self.stats["last_access_token"] = at
         body = {"access_token": at, "expires_in": self.config["expires_in"]}
@@ -209,7 +212,7 @@ ROUTES = {("POST", "/token"): "token", ("GET", "/auth"): "auth", ("POST", "/revo
           ("GET", "/control/stats"): "stats", ("POST", "/control/client"): "client",
           ("POST", "/control/grant"): "grant", ("POST", "/control/config"): "config",
           ("POST", "/control/fault"): "fault", ("POST", "/control/clear-faults"): "clear_faults",
-          ("POST", "/control/reset"): "reset"}
+          ("POST", "/control/reset"): "reset", ("POST", "/control/token-valid"): "token_valid"}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -477,6 +480,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with STATE.lock:
             STATE.faults.clear()
         self.send_json(200, {"ok": True})
+
+    def do_token_valid(self):
+        """{"token"} -> {"valid", "scope"}: minted here, not revoked (with its grant) and not expired."""
+        token = self.json_body().get("token")
+        if not isinstance(token, str):
+            raise Bad("token (a string) is required")
+        with STATE.lock:
+            grant = STATE.access.get(token)
+            valid = grant is not None and not grant["revoked"] and STATE.access_expiry[token] > time.time()
+            scope = grant["scope"] if valid else None
+        self.send_json(200, {"valid": valid, "scope": scope})
 
     def do_reset(self):
         with STATE.lock:
