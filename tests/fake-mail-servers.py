@@ -7,14 +7,14 @@ stand-in (tests/fake-google.py) minted and that is neither expired nor revoked: 
 (POST /control/token-valid). A refused token gets Gmail's error challenge (a base64 JSON
 continuation), then, after the client's empty answer, Gmail's refusal. Passwords never work.
 
-SMTP: STARTTLS (as on port 587) and implicit TLS (465); EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA,
+SMTP: STARTTLS (as on port 587); EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA,
 RSET, NOOP, QUIT; each message received is written to SPOOL/NNNNNN.eml, its envelope logged.
 IMAP4rev1: implicit TLS (993); enough for mbsync and neomutt to read INBOX, whose messages are
 the files of INBOX-DIR in name order (UID = position), read again at each SELECT; flags live in
 memory. Every login and command is logged as a JSON line (never a token).
 
 Usage: fake-mail-servers.py --google URL --cert PEM --key PEM --inbox DIR --spool DIR --log FILE
-       --ports-file FILE   (writes {"smtp": N, "smtps": N, "imaps": N}; Python 3.11 stdlib only)
+       --ports-file FILE   (writes {"smtp": N, "imaps": N}; Python 3.11 stdlib only)
 """
 
 import argparse, base64, binascii, json, os, re, signal, socket, socketserver, ssl, sys, threading
@@ -33,7 +33,8 @@ SMTP_REFUSED = (b"535-5.7.8 Username and Password not accepted. For more informa
 IMAP_REFUSED = b"NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)"
 FLAGS = r"\Answered \Flagged \Draft \Deleted \Seen $NotPhishing $Phishing"
 MAILBOXES = {"INBOX": r"\HasNoChildren", "[Gmail]": r"\HasChildren \Noselect",
-             "[Gmail]/All Mail": r"\All \HasNoChildren", "[Gmail]/Sent Mail": r"\HasNoChildren \Sent"}
+             "[Gmail]/All Mail": r"\All \HasNoChildren", "[Gmail]/Drafts": r"\Drafts \HasNoChildren",
+             "[Gmail]/Sent Mail": r"\HasNoChildren \Sent"}
 ARGS = None
 LOG_LOCK = threading.Lock()
 
@@ -327,7 +328,7 @@ class Imap(Handler):
         self.conn.send(f"* {text}\r\n")
 
     def capabilities(self):
-        caps = "IMAP4rev1 UNSELECT IDLE NAMESPACE ID CHILDREN UIDPLUS LITERAL+"
+        caps = "IMAP4rev1 UNSELECT NAMESPACE ID CHILDREN LITERAL+"
         return caps if self.user else caps + " SASL-IR AUTH=XOAUTH2 AUTH=OAUTHBEARER AUTH=PLAIN"
 
     def read_command(self):
@@ -392,12 +393,16 @@ class Imap(Handler):
             return "OK Success"
         if cmd in ("LIST", "LSUB"):
             ref, pattern = a[0], a[1]
+            if pattern == "":  # asks for the hierarchy delimiter
+                self.untagged(f'{cmd} (\\Noselect) "/" ""')
             rx = re.escape(ref + pattern).replace(r"\*", ".*").replace("%", "[^/]*")
             for name, attrs in MAILBOXES.items():
                 if re.fullmatch(rx, name, re.I if name == "INBOX" else 0):
                     self.untagged(f'{cmd} ({attrs}) "/" "{name}"')
             return "OK Success"
         if cmd == "STATUS":
+            if a[0] not in MAILBOXES:
+                return "NO [NONEXISTENT] Unknown Mailbox: " + a[0] + " (Failure)"
             uids = Mailbox.scan(a[0])
             items = {"MESSAGES": len(uids), "UIDNEXT": len(Mailbox.uids) + 1, "UIDVALIDITY": 1,
                      "RECENT": 0, "UNSEEN": len([u for u in uids if "\\Seen" not in Mailbox.flags[u]])}
@@ -405,13 +410,6 @@ class Imap(Handler):
             return "OK Success"
         if cmd in ("SELECT", "EXAMINE"):
             return self.select(a[0], cmd == "EXAMINE")
-        if cmd == "ENABLE":
-            self.untagged("ENABLED")
-            return "OK Success"
-        if cmd == "IDLE":
-            self.conn.send(b"+ idling\r\n")
-            self.conn.readline()  # DONE
-            return "OK IDLE terminated (Success)"
         if self.selected is None:
             return "BAD Command not allowed in this state."
         if cmd in ("CLOSE", "UNSELECT"):
@@ -422,7 +420,7 @@ class Imap(Handler):
         if cmd == "EXPUNGE":
             self.expunge(silent=False)
             return "OK Success"
-        if cmd in ("FETCH", "UID FETCH", "STORE", "UID STORE", "SEARCH", "UID SEARCH"):
+        if cmd in ("FETCH", "UID FETCH", "STORE", "UID STORE"):
             return self.messages(cmd, a)
         return "BAD Unknown command"
 
@@ -470,16 +468,6 @@ class Imap(Handler):
     def messages(self, cmd, a):
         by_uid = cmd.startswith("UID ")
         verb = cmd.split()[-1]
-        if verb == "SEARCH":  # only ALL, or a UID set: what clients ask to learn the UIDs
-            keys = [k.upper() if isinstance(k, str) else k for k in a]
-            found = list(range(1, len(self.seen) + 1))
-            if keys[:1] == ["UID"]:
-                wanted = set(seq_set(keys[1], self.seen[-1] if self.seen else 0))
-                found = [i for i in found if self.seen[i - 1] in wanted]
-            elif keys != ["ALL"]:
-                return "BAD Unsupported search"
-            self.untagged("SEARCH" + "".join(f" {self.seen[i - 1] if by_uid else i}" for i in found))
-            return "OK SEARCH completed (Success)"
         if by_uid:
             wanted = set(seq_set(a[0], self.seen[-1] if self.seen else 0))
             targets = [(i, u) for i, u in enumerate(self.seen, 1) if u in wanted]
@@ -571,8 +559,7 @@ def main():
     ARGS = ap.parse_args()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(ARGS.cert, ARGS.key)
-    servers = {"smtp": Server("smtp", context, False, Smtp), "smtps": Server("smtps", context, True, Smtp),
-               "imaps": Server("imaps", context, True, Imap)}
+    servers = {"smtp": Server("smtp", context, False, Smtp), "imaps": Server("imaps", context, True, Imap)}
     for s in servers.values():
         threading.Thread(target=s.serve_forever, daemon=True).start()
     tmp = f"{ARGS.ports_file}.tmp{os.getpid()}"

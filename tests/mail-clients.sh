@@ -14,17 +14,19 @@ A=me@gmail.com
 d=$GMO_SESSION_DIR/mail
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $*"; }
 run() { out=$(timeout 60 "$@" 2>"$d/err"); rc=$?; err=$(cat "$d/err"); }
-# config CLIENT SED-SCRIPT FILE: the printed configuration, through the sed, into FILE; one test
-# that each of the sed's N expressions changed a line (N = the number of lines changed), so that
-# a change of the printed text cannot leave a client on Google's real servers.
+# config CLIENT SED-SCRIPT FILE N: the printed configuration, through the sed, into FILE, and a
+# test that the sed changed N lines (one per expression), so that a change of the printed text
+# cannot leave a client talking to Google's real servers.
 config() {
   gmail-oauth config "$1" "$A" > "$d/$1.printed" && sed -e "$2" "$d/$1.printed" > "$3"
   is "$(diff "$d/$1.printed" "$3" | grep -c '^>')" "$4" "$1: the printed configuration, $4 lines changed"
 }
 # count EVENT-JSON-FRAGMENT: how many logged events of the stand-ins hold it
 count() { grep -cF -- "$1" "$d/events.log"; }
-accepted() { count "\"server\": \"$1\", \"event\": \"auth\", \"mechanism\": \"$2\", \"user\": \"$A\", \"accepted\": true"; }
-refused() { count "\"server\": \"$1\", \"event\": \"auth\", \"mechanism\": \"$2\", \"user\": \"$A\", \"accepted\": false"; }
+# accepted|refused SERVER MECHANISM: how many logins of $A the stand-in SERVER took or refused
+login_count() { count "\"server\": \"$1\", \"event\": \"auth\", \"mechanism\": \"$2\", \"user\": \"$A\", \"accepted\": $3"; }
+accepted() { login_count "$1" "$2" true; }
+refused() { login_count "$1" "$2" false; }
 received() { grep -l -- "$1" "$d"/spool/*.eml 2>/dev/null | wc -l; }
 maildir_count() { find "$1"/cur "$1"/new -type f 2>/dev/null | wc -l; }
 
@@ -45,8 +47,9 @@ ok $? "openssl made a test CA and a server certificate"
 
 # INBOX: two messages now, a third later.
 inbox_message() { # inbox_message N SUBJECT
-  printf 'From: Friend <friend@example.com>\nTo: %s\nSubject: %s\nDate: Mon, 1 Jan 2024 00:00:0%s +0000\nMessage-ID: <%s@example.com>\n\nBody of message %s.\n' \
-    "$A" "$2" "$1" "$1" "$1" > "$d/inbox/00000$1.eml"
+  printf 'From: Friend <friend@example.com>\nTo: %s\nSubject: %s\n' "$A" "$2" > "$d/inbox/00000$1.eml"
+  printf 'Date: Mon, 1 Jan 2024 00:00:0%s +0000\nMessage-ID: <%s@example.com>\n\nBody of message %s.\n' \
+    "$1" "$1" "$1" >> "$d/inbox/00000$1.eml"
 }
 inbox_message 1 "First message"
 inbox_message 2 "Second message"
@@ -59,13 +62,12 @@ trap 'kill $servers 2>/dev/null; wait $servers 2>/dev/null' EXIT
 for _ in $(seq 1 200); do [ -s "$d/ports" ] && break; sleep 0.05; done
 ok "$([ -s "$d/ports" ]; echo $?)" "the SMTP and IMAP stand-ins listen on 127.0.0.1"
 smtp=$(json_get "$(cat "$d/ports")" smtp)
-smtps=$(json_get "$(cat "$d/ports")" smtps)
 imaps=$(json_get "$(cat "$d/ports")" imaps)
 : > "$d/events.log"
 
 # ---- the stand-ins themselves: what they refuse, with Python's own clients ----
 rt=$(setup_account "$A")
-# probe smtp|smtps|imaps MECHANISM USER TOKEN: "accepted", or the server's refusal
+# probe smtp|imaps MECHANISM USER TOKEN: "accepted", or the server's refusal
 probe() {
   "${PYTHON3:-python3}" - "$@" "${!1}" "$d/ca.pem" <<'PY'
 import base64, imaplib, smtplib, ssl, sys
@@ -93,12 +95,13 @@ except (imaplib.IMAP4.error, smtplib.SMTPException) as e:
 PY
 }
 token=$(gmail-oauth token "$A")
-is "$(probe smtp XOAUTH2 "$A" "$token")" accepted "SMTP stand-in: a token the Google stand-in minted is accepted (XOAUTH2)"
+is "$(probe smtp XOAUTH2 "$A" "$token")" accepted \
+  "SMTP stand-in: a token the Google stand-in minted is accepted (XOAUTH2)"
 is "$(probe smtp OAUTHBEARER "$A" "$token")" accepted "SMTP stand-in: ... and by OAUTHBEARER"
 is "$(probe imaps XOAUTH2 "$A" "$token")" accepted "IMAP stand-in: a minted token is accepted (XOAUTH2)"
 is "$(probe imaps OAUTHBEARER "$A" "$token")" accepted "IMAP stand-in: ... and by OAUTHBEARER"
 like "$(probe smtp XOAUTH2 "$A" "ya29.made-up" | tr '\n' ' ')" \
-  '^challenge \{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"\} 535 5\.7\.8 Username and Password not accepted' \
+  '^challenge \{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"\} 535 5\.7\.8 Username and Password' \
   "SMTP stand-in: a token nobody minted gets Gmail's challenge, then 535 5.7.8"
 is "$(probe imaps XOAUTH2 "$A" "ya29.made-up")" "[AUTHENTICATIONFAILED] Invalid credentials (Failure)" \
   "IMAP stand-in: a token nobody minted: NO [AUTHENTICATIONFAILED]"
@@ -109,7 +112,8 @@ short=$(json_get "$(curl -sS -d grant_type=refresh_token -d client_id=client-1.a
   "$GMAIL_OAUTH_TOKEN_URL")" access_token)
 ctl POST /control/config '{"expires_in": 3599}' >/dev/null
 sleep 1.5
-like "$(probe smtp OAUTHBEARER "$A" "$short" | tr '\n' ' ')" '^challenge .*535 5\.7\.8' "SMTP stand-in: an expired token is refused"
+like "$(probe smtp OAUTHBEARER "$A" "$short" | tr '\n' ' ')" '^challenge .*535 5\.7\.8' \
+  "SMTP stand-in: an expired token is refused"
 like "$(probe imaps XOAUTH2 "$A" "$short")" 'AUTHENTICATIONFAILED' "IMAP stand-in: an expired token is refused"
 like "$("${PYTHON3:-python3}" -c 'import imaplib, ssl, sys
 c = imaplib.IMAP4_SSL("127.0.0.1", int(sys.argv[1]), ssl_context=ssl.create_default_context(cafile=sys.argv[2]))
@@ -140,7 +144,8 @@ else
   is "$(received 'Sent by msmtp with xoauth2.')" 1 "msmtp: the XOAUTH2 message arrived"
   is "$(accepted smtp OAUTHBEARER) $(accepted smtp XOAUTH2)" "2 1" \
     "msmtp: the stand-in took $A's token by OAUTHBEARER twice and by XOAUTH2 once"
-  is "$(count '"mail_from": "me@gmail.com", "rcpts": ["you@example.com"]')" 3 "msmtp: the envelope is $A to you@example.com"
+  is "$(count '"mail_from": "me@gmail.com", "rcpts": ["you@example.com"]')" 3 \
+    "msmtp: the envelope is $A to you@example.com"
 fi
 
 # ---- mbsync ----
