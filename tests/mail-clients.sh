@@ -214,8 +214,8 @@ fi
 # ---- git: the printed commands, run by sh ----
 gmail-oauth config git "$A" | sh
 ok $? "git: the printed commands run"
-is "$(git config --global sendemail.sendmailCmd) $(git config --global sendemail.from)" \
-  "gmail-oauth sendmail $A" "git: send-email goes through gmail-oauth sendmail, from $A"
+is "$(git config --global sendemail.sendmailCmd) $(git config --global sendemail.envelopeSender)" \
+  "gmail-oauth sendmail $A" "git: send-email goes through gmail-oauth sendmail, with -f $A"
 answer=$(printf 'protocol=smtp\nhost=smtp.gmail.com:587\nusername=%s\n\n' "$A" | git credential fill 2>&1)
 is "$(printf '%s\n' "$answer" | sed -n 's/^password=//p')" "$(gmail-oauth token "$A")" \
   "git: git credential fill answers Gmail's SMTP server with the token"
