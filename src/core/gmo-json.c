@@ -267,22 +267,88 @@ gmo_json_to_string (json_object *object)
                                                                 | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/* Puts a placeholder, as long as escaping could make it, in place of every
+ * string member of @object, keeping the strings in @saved (in walk order);
+ * or, with @restore, puts them back. */
+static void
+swap_strings (json_object *object, GPtrArray *saved, guint *next, gboolean restore)
+{
+  switch (json_object_get_type (object))
+    {
+    case json_type_object:
+      {
+        json_object_object_foreach (object, key, member)
+        {
+          if (json_object_is_type (member, json_type_string))
+            {
+              if (restore)
+                json_object_object_add (object, key,
+                                        json_object_get (g_ptr_array_index (saved, (*next)++)));
+              else
+                {
+                  /* \u00XX is the longest escape: six bytes for one. */
+                  gsize len = 6 * (gsize) json_object_get_string_len (member) + 2;
+                  g_autofree gchar *pad = g_malloc (len + 1);
+
+                  memset (pad, 'x', len);
+                  pad[len] = '\0';
+                  g_ptr_array_add (saved, json_object_get (member));
+                  json_object_object_add (object, key, json_object_new_string_len (pad, len));
+                }
+            }
+          else
+            swap_strings (member, saved, next, restore);
+        }
+      }
+      break;
+    case json_type_array:
+      for (gsize i = 0; i < json_object_array_length (object); i++)
+        swap_strings (json_object_array_get_idx (object, i), saved, next, restore);
+      break;
+    case json_type_null:
+    case json_type_boolean:
+    case json_type_double:
+    case json_type_int:
+    case json_type_string:
+      break;
+    }
+}
+
+static void
+put_saved (gpointer object)
+{
+  json_object_put (object);
+}
+
 /**
  * gmo_json_to_secret:
- * @object: a JSON value that holds a secret
+ * @object: a JSON object (or array) that holds a secret in its strings
  *
- * Like gmo_json_to_string(), but wipes json-c's own copy of the text.
+ * Like gmo_json_to_string(), but leaves no copy of the text behind. json-c
+ * writes into a buffer of the object's that grows by realloc(), which would
+ * leave partial copies in freed memory: the object is first written with
+ * placeholders as long as any escaping could make its strings, so that the
+ * buffer is large enough before the real text goes into it (and is wiped).
+ * Strings directly inside arrays are not padded: keep secrets in members.
  *
  * Returns: (transfer full): the text, to free with gmo_secret_free().
  */
 GmoSecret *
 gmo_json_to_secret (json_object *object)
 {
+  const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+  g_autoptr (GPtrArray) saved = g_ptr_array_new_with_free_func (put_saved);
   size_t len = 0;
-  const char *text = json_object_to_json_string_length (
-      object, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-  GmoSecret *copy = gmo_secret_dup_len (text, len);
+  guint next = 0;
+  const char *text;
+  GmoSecret *copy;
 
+  swap_strings (object, saved, &next, FALSE);
+  json_object_to_json_string_length (object, flags, &len);
+  next = 0;
+  swap_strings (object, saved, &next, TRUE);
+  text = json_object_to_json_string_length (object, flags, &len);
+  copy = gmo_secret_dup_len (text, len);
   gmo_wipe ((gpointer) text, len);
   return copy;
 }
