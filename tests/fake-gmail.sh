@@ -501,6 +501,12 @@ is "$(json_get "$(cat "$D/b")" labelIds)" '["UNREAD", "SENT", "INBOX"]' "send to
 send_json "$G/messages/send" $'To: undisclosed-recipients:;\nBcc: dave@example.org\nSubject: x\n\nx\n'
 ctl GET /control/gmail/sent > "$D/b"
 is "$(json_get "$(cat "$D/b")" sent -1 recipients)" '["dave@example.org"]' "send: an empty group and a Bcc"
+send_json "$G/messages/send" 'To: frank@example.org'
+ctl GET /control/gmail/sent > "$D/b"
+check <<'PY'
+r = j["sent"][-1]["rfc822"]
+t(r.startswith("From: me@example.com\r\nTo: frank@example.org\r\nDate: ") and "\r\nMessage-ID: <" in r, "send: a message of one header line without a line end", r)
+PY
 bad_send() { # bad_send RFC822 WANT-MESSAGE DESCRIPTION
   send_json "$G/messages/send" "$1"
   WANT=$2 DESC=$3 check <<'PY'

@@ -494,6 +494,8 @@ class Mailbox:
         present = {n for n, _ in lines}
         out = []
         for name, line in lines:
+            if not line.endswith(b"\r\n"):  # a message that is all header, without a last line end
+                line += b"\r\n"
             if name == "bcc" and require_recipient:
                 continue  # recipients never see Bcc; the brief wants the stored copy without it too
             if name == "from" and require_recipient:
