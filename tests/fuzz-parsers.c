@@ -56,7 +56,7 @@ tool_echo (json_object *arguments, gboolean *out_is_error)
 static const GmoMcpTool fuzz_tools[] = {
   { "echo", "Echo", "Echoes its arguments",
     "{\"type\": \"object\", \"properties\": {\"fail\": {\"type\": \"string\"}}}",
-    GMO_MCP_TOOL_READ_ONLY, tool_echo },
+    "{\"type\": \"object\"}", GMO_MCP_TOOL_READ_ONLY, tool_echo },
 };
 
 static void

@@ -30,14 +30,20 @@ tool_echo (json_object *arguments, gboolean *out_is_error)
 }
 
 static const GmoMcpTool test_tools[] = {
-  { "echo", "Echo", "Echoes its arguments", "{\"type\": \"object\", \"properties\": {}}",
+  { "echo", "Echo", "Echoes its arguments", "{\"type\": \"object\", \"properties\": {}}", NULL,
     GMO_MCP_TOOL_READ_ONLY, tool_echo },
+  /* The same with an output schema: its successful results carry
+   * structuredContent. */
+  { "echo_structured", "Echo structured", "Echoes its arguments as structured content",
+    "{\"type\": \"object\", \"properties\": {}}", "{\"type\": \"object\"}",
+    GMO_MCP_TOOL_DESTRUCTIVE | GMO_MCP_TOOL_IDEMPOTENT | GMO_MCP_TOOL_CREDENTIALS, tool_echo },
 };
 
 static GmoMcpServer *
 server_new (gboolean initialize)
 {
-  GmoMcpServer *server = gmo_mcp_server_new ("Two sentences. Here.", test_tools, 1);
+  GmoMcpServer *server = gmo_mcp_server_new ("Two sentences. Here.", test_tools,
+                                             G_N_ELEMENTS (test_tools));
 
   if (initialize)
     {
@@ -179,7 +185,15 @@ test_initialize (void)
                  "\"title\":\"Echo\",\"description\":\"Echoes its arguments\","
                  "\"inputSchema\":{\"type\":\"object\",\"properties\":{}},"
                  "\"annotations\":{\"title\":\"Echo\",\"readOnlyHint\":true,"
-                 "\"destructiveHint\":false,\"idempotentHint\":false,\"openWorldHint\":false}}]}}");
+                 "\"destructiveHint\":false,\"idempotentHint\":false,\"openWorldHint\":false}},"
+                 /* The output schema follows the input schema; the
+                  * credentials flag is no annotation. */
+                 "{\"name\":\"echo_structured\",\"title\":\"Echo structured\","
+                 "\"description\":\"Echoes its arguments as structured content\","
+                 "\"inputSchema\":{\"type\":\"object\",\"properties\":{}},"
+                 "\"outputSchema\":{\"type\":\"object\"},"
+                 "\"annotations\":{\"title\":\"Echo structured\",\"readOnlyHint\":false,"
+                 "\"destructiveHint\":true,\"idempotentHint\":true,\"openWorldHint\":false}}]}}");
 }
 
 static void
@@ -205,6 +219,22 @@ test_tools_call (void)
                  "\\\"invalid_grant: revoked\\\",\\\"error_code\\\":\\\"reauthorize\\\","
                  "\\\"status\\\":\\\"error\\\"}\"}],\"isError\":true}}");
   g_assert_cmpint (echo_calls, ==, 3);
+  /* With an output schema: the same JSON as text and as structuredContent,
+   * but only for a success (an error result is not checked against it). */
+  assert_answer (server,
+                 "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"echo_structured\",\"arguments\":{\"a\":[\"b\",1]}}}",
+                 "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"content\":[{\"type\":\"text\","
+                 "\"text\":\"{\\\"a\\\":[\\\"b\\\",1]}\"}],"
+                 "\"structuredContent\":{\"a\":[\"b\",1]},\"isError\":false}}");
+  assert_answer (server,
+                 "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"echo_structured\",\"arguments\":{\"fail\":\"1\"}}}",
+                 "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"content\":[{\"type\":\"text\","
+                 "\"text\":\"{\\\"error\\\":\\\"line one line two\\\",\\\"details\\\":"
+                 "\\\"invalid_grant: revoked\\\",\\\"error_code\\\":\\\"reauthorize\\\","
+                 "\\\"status\\\":\\\"error\\\"}\"}],\"isError\":true}}");
+  g_assert_cmpint (echo_calls, ==, 5);
   assert_answer (server, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\","
                          "\"params\":{\"name\":\"nope\"}}",
                  "{\"jsonrpc\":\"2.0\",\"id\":4,\"error\":{\"code\":-32602,"
@@ -216,7 +246,7 @@ test_tools_call (void)
                          "\"params\":{\"name\":\"echo\",\"arguments\":[1]}}",
                  "{\"jsonrpc\":\"2.0\",\"id\":4,\"error\":{\"code\":-32602,"
                  "\"message\":\"The arguments must be an object\"}}");
-  g_assert_cmpint (echo_calls, ==, 3);
+  g_assert_cmpint (echo_calls, ==, 5);
 }
 
 static void

@@ -231,17 +231,17 @@ static const GmoMcpTool tools[] = {
     "Get a valid Google OAuth 2.0 access token for a Gmail account stored in the user's keyring "
     "(cached, refreshed when about to expire), with its expiry. The refresh token and client "
     "secret stay in the keyring.",
-    get_token_schema, GMO_MCP_TOOL_READ_ONLY | GMO_MCP_TOOL_IDEMPOTENT | GMO_MCP_TOOL_OPEN_WORLD,
+    get_token_schema, NULL, GMO_MCP_TOOL_READ_ONLY | GMO_MCP_TOOL_IDEMPOTENT | GMO_MCP_TOOL_OPEN_WORLD,
     tool_get_access_token },
   { "gmail_list_accounts", "List Gmail accounts",
     "List the Gmail accounts stored in the user's keyring and the state of their cached access "
     "token (valid, expired, no-token), with expiry and granted scopes. Shows no secrets.",
-    list_schema, GMO_MCP_TOOL_READ_ONLY | GMO_MCP_TOOL_IDEMPOTENT, tool_list_accounts },
+    list_schema, NULL, GMO_MCP_TOOL_READ_ONLY | GMO_MCP_TOOL_IDEMPOTENT, tool_list_accounts },
   /* Not read-only and not idempotent: the server may rotate the refresh
    * token, after which the same arguments no longer work. */
   { "gmail_refresh_token", "Refresh a Google access token",
     "Refresh the access token using the refresh token and client credentials", refresh_schema,
-    GMO_MCP_TOOL_OPEN_WORLD, tool_refresh_token },
+    NULL, GMO_MCP_TOOL_OPEN_WORLD, tool_refresh_token },
 };
 
 /* The write end of a pipe that tells the loop a signal came. */
