@@ -54,28 +54,6 @@ static const gchar get_token_schema[] =
 
 static const gchar list_schema[] = "{\"type\": \"object\", \"properties\": {}}";
 
-/* Reads the string argument @name. An absent, null or empty one gives %TRUE
- * and %NULL; any other type is an error. */
-static gboolean
-get_string_argument (json_object *arguments, const gchar *name, const gchar **out_value,
-                     GError **error)
-{
-  json_object *member = NULL;
-
-  *out_value = NULL;
-  if (!json_object_object_get_ex (arguments, name, &member)
-      || json_object_is_type (member, json_type_null))
-    return TRUE;
-  if (!gmo_json_is_c_string (member))
-    {
-      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("%s must be a string"), name);
-      return FALSE;
-    }
-  if (json_object_get_string_len (member) > 0)
-    *out_value = json_object_get_string (member);
-  return TRUE;
-}
-
 /* The fields both token tools answer; expires_in is counted from the
  * absolute UTC expiry, so it is right in any time zone. */
 static json_object *
@@ -110,11 +88,11 @@ tool_refresh_token (json_object *arguments, gboolean *out_is_error)
 
   /* The access token is accepted and ignored, as by the reference: a refresh
    * is always forced. It must still be a string if given. */
-  if (!get_string_argument (arguments, "google_access_token", &ignored, &error))
+  if (!gmo_mcp_args_get_string (arguments, "google_access_token", &ignored, &error))
     goto out;
   for (gsize i = 0; i < G_N_ELEMENTS (required); i++)
     {
-      if (!get_string_argument (arguments, required[i], &values[i], &error))
+      if (!gmo_mcp_args_get_string (arguments, required[i], &values[i], &error))
         goto out;
       if (values[i] == NULL)
         {
@@ -152,7 +130,7 @@ pick_account (json_object *arguments, GError **error)
   g_autoptr (GPtrArray) grants = NULL;
   g_autoptr (GString) names = NULL;
 
-  if (!get_string_argument (arguments, "account", &account, error))
+  if (!gmo_mcp_args_get_string (arguments, "account", &account, error))
     return NULL;
   if (account != NULL)
     return g_strdup (account);
