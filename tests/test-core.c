@@ -30,7 +30,10 @@ test_error_classes (void)
     { GMO_ERROR_BAD_RESPONSE, "bad-response", "io.github.gmail_oauth.Error.BadResponse", 7 },
     { GMO_ERROR_KEYRING, "keyring", "io.github.gmail_oauth.Error.Keyring", 8 },
     { GMO_ERROR_USAGE, "usage", "io.github.gmail_oauth.Error.Usage", 2 },
+    { GMO_ERROR_SCOPE, "scope", "io.github.gmail_oauth.Error.Scope", 9 },
   };
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (expected) == GMO_ERROR_N_CLASSES);
 
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     {

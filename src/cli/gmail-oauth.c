@@ -304,9 +304,11 @@ print_usage (void)
   fprintf (stream, "  %d  %s\n", GMO_EXIT_TRANSIENT,
            _("transient: network, timeout or server trouble; retry later"));
   fprintf (stream, "  %d  %s\n", GMO_EXIT_BAD_RESPONSE,
-           _("bad-response: the token endpoint answered something invalid"));
+           _("bad-response: a Google endpoint answered something invalid"));
   fprintf (stream, "  %d  %s\n", GMO_EXIT_KEYRING,
            _("keyring: the Secret Service is missing or locked"));
+  fprintf (stream, "  %d  %s\n", GMO_EXIT_SCOPE,
+           _("scope: the grant lacks a Gmail scope the call needs; log in again with it"));
   fprintf (stream, "\n%s\n", _("Environment: GMAIL_OAUTH_TOKEN_URL, GMAIL_OAUTH_AUTH_URL, "
                                "GMAIL_OAUTH_REVOKE_URL override Google's endpoints; "
                                "GMAIL_OAUTH_MIN_VALID sets the freshness margin."));
