@@ -24,7 +24,8 @@ static const struct
   [GMO_ENDPOINT_TOKEN] = { "GMAIL_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token" },
   [GMO_ENDPOINT_AUTH] = { "GMAIL_OAUTH_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth" },
   [GMO_ENDPOINT_REVOKE] = { "GMAIL_OAUTH_REVOKE_URL", "https://oauth2.googleapis.com/revoke" },
-  [GMO_ENDPOINT_GMAIL] = { "GMAIL_OAUTH_GMAIL_URL", "https://gmail.googleapis.com/gmail/v1/users/me/" },
+  [GMO_ENDPOINT_GMAIL] = { "GMAIL_OAUTH_GMAIL_URL",
+                           "https://gmail.googleapis.com/gmail/v1/users/me/" },
 };
 
 /**

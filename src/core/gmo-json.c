@@ -233,9 +233,9 @@ gmo_json_parser_finish (GmoJsonParser *parser, GError **error)
       jerr = json_tokener_get_error (parser->tok);
       if (jerr != json_tokener_success)
         {
-          g_autofree gchar *message = g_strdup_printf (
-              _("Invalid JSON: %s"), jerr == json_tokener_continue ? _("truncated document")
-                                                                   : json_tokener_error_desc (jerr));
+          const gchar *why = jerr == json_tokener_continue ? _("truncated document")
+                                                           : json_tokener_error_desc (jerr);
+          g_autofree gchar *message = g_strdup_printf (_("Invalid JSON: %s"), why);
 
           parser_fail (parser, error, message);
           return NULL;

@@ -28,7 +28,8 @@ check_mailboxes (InternetAddressList *list, const gchar *header, guint *io_count
 
       if (INTERNET_ADDRESS_IS_MAILBOX (address))
         {
-          const gchar *addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address));
+          InternetAddressMailbox *mailbox = INTERNET_ADDRESS_MAILBOX (address);
+          const gchar *addr = internet_address_mailbox_get_addr (mailbox);
           const gchar *at = addr != NULL ? strrchr (addr, '@') : NULL;
 
           if (at == NULL || at == addr || at[1] == '\0')
@@ -160,9 +161,9 @@ from_domain (GMimeMessage *message)
 
       if (INTERNET_ADDRESS_IS_MAILBOX (address))
         {
-          const gchar *addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address));
+          InternetAddressMailbox *mailbox = INTERNET_ADDRESS_MAILBOX (address);
 
-          return strrchr (addr, '@') + 1;
+          return strrchr (internet_address_mailbox_get_addr (mailbox), '@') + 1;
         }
     }
   return "localhost";

@@ -3,8 +3,9 @@
  * the readable text of its parts in UTF-8, its attachments), writing one, and
  * cutting text into character chunks. GMime does all the MIME, transfer
  * encoding, RFC 2047/2231 and charset work; HTML is turned into text by
- * gmo-mime-html.c, and messages are written by gmo-mime-build.c. GMime is initialised on first use, so that programs which
- * never touch mail do not pay for it. */
+ * gmo-mime-html.c, and messages are written by gmo-mime-build.c. GMime is
+ * initialised on first use, so that programs which never touch mail do not
+ * pay for it. */
 #include "config.h"
 
 #include <string.h>
@@ -464,6 +465,7 @@ gmo_mime_utf8_chunk (const gchar *text, glong offset, glong n_chars, glong *out_
   if (offset >= total || n_chars <= 0)
     return g_strdup ("");
   start = g_utf8_offset_to_pointer (text, offset);
-  end = n_chars >= total - offset ? start + strlen (start) : g_utf8_offset_to_pointer (start, n_chars);
+  end = n_chars >= total - offset ? start + strlen (start)
+                                  : g_utf8_offset_to_pointer (start, n_chars);
   return g_strndup (start, end - start);
 }
