@@ -276,7 +276,8 @@ static const Command commands[] = {
   { "status", gmo_cli_status, "ACCOUNT [--json]", N_("Show what is stored for an account") },
   { "remove", gmo_cli_remove, "ACCOUNT [--revoke [--force]]", N_("Delete an account's record") },
   { "doctor", gmo_cli_doctor, "[ACCOUNT]", N_("Check the keyring, the grant and the clock") },
-  { "mcp", gmo_cli_mcp, "", N_("Run the MCP server on stdin and stdout") },
+  { "mcp", gmo_cli_mcp, "[--read-only] [--no-credentials]",
+    N_("Run the MCP server on stdin and stdout") },
   { "sendmail", gmo_cli_sendmail, "[-t] [-i] [-f ACCOUNT] [RECIPIENT...]",
     N_("Send a message from stdin through the Gmail API") },
 };
