@@ -261,7 +261,8 @@ test_add_bcc (void)
   const gchar *one[] = { "a@example.com", NULL };
   const gchar *two[] = { "a@example.com", "b@example.com", NULL };
 
-  assert_bcc ("To: x@example.com\n\nbody\n", one, "Bcc: a@example.com\nTo: x@example.com\n\nbody\n");
+  assert_bcc ("To: x@example.com\n\nbody\n", one,
+              "Bcc: a@example.com\nTo: x@example.com\n\nbody\n");
   /* The message's own line ending, and one address a line. */
   assert_bcc ("To: x@example.com\r\n\r\nbody\r\n", two,
               "Bcc: a@example.com,\r\n b@example.com\r\nTo: x@example.com\r\n\r\nbody\r\n");

@@ -44,7 +44,8 @@ print_help (void)
                     "https://mail.google.com/ scope)") },
   };
 
-  printf ("%s\n\n", _("Usage: gmail-oauth sendmail [-t] [-i] [-f ACCOUNT] [-v] [--] [RECIPIENT…]"));
+  printf ("%s\n\n",
+          _("Usage: gmail-oauth sendmail [-t] [-i] [-f ACCOUNT] [-v] [--] [RECIPIENT…]"));
   printf ("%s\n\n",
           _("Sends the RFC 5322 message read from standard input through the Gmail API of a "
             "stored account, as sendmail(8) would: for git send-email "

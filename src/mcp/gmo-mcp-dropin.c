@@ -115,7 +115,8 @@ tool_get_recent_emails (json_object *arguments, gboolean *out_is_error)
   gboolean unread_only = FALSE;
 
   gmail = dropin_gmail_new (arguments, &error);
-  if (gmail == NULL || !gmo_mcp_args_get_int (arguments, "max_results", 1, 500, &max_results, &error)
+  if (gmail == NULL
+      || !gmo_mcp_args_get_int (arguments, "max_results", 1, 500, &max_results, &error)
       || !gmo_mcp_args_get_boolean (arguments, "unread_only", &unread_only, &error))
     goto out;
 

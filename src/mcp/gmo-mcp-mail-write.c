@@ -11,13 +11,9 @@
 #include "gmo-json.h"
 #include "gmo-mcp-tools.h"
 
-#define ACCOUNT_PROPERTY                                                                       \
-  " \"account\": {\"type\": \"string\", \"description\": \"The Gmail address to use; may be "  \
-  "omitted when exactly one account is stored\"}"
-
 /* One input schema for sending and drafting: the same fields. */
 #define COMPOSE_SCHEMA(verb)                                                                   \
-  "{\"type\": \"object\", \"properties\": {" ACCOUNT_PROPERTY ","                              \
+  "{\"type\": \"object\", \"properties\": {" GMO_MCP_ACCOUNT_PROPERTY ","                      \
   " \"to\": {\"type\": \"string\", \"description\": \"Recipients: addresses separated by commas, "\
   "such as 'Ann <ann@example.com>, bob@example.com'. Default for a reply: the sender of the "   \
   "message replied to\"},"                                                                     \
@@ -56,7 +52,7 @@ static const gchar draft_output[] =
     " \"required\": [\"account\", \"draft_id\", \"message_id\", \"thread_id\", \"status\"]}";
 
 static const gchar modify_schema[] =
-    "{\"type\": \"object\", \"properties\": {" ACCOUNT_PROPERTY ","
+    "{\"type\": \"object\", \"properties\": {" GMO_MCP_ACCOUNT_PROPERTY ","
     " \"message_id\": {\"type\": \"string\", \"description\": \"The message to change\"},"
     " \"add_labels\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}, \"description\": "
     "\"Labels to add, by name or id (see gmail_list_labels)\"},"
@@ -188,8 +184,7 @@ tool_send_message (json_object *arguments, gboolean *out_is_error)
   sent = gmo_gmail_send (gmail, raw, compose.thread_id, NULL, &error);
   if (sent == NULL)
     goto out;
-  result = json_object_new_object ();
-  json_object_object_add (result, "account", json_object_new_string (gmo_gmail_get_account (gmail)));
+  result = gmo_mcp_mail_result_new (gmail);
   json_object_object_add (result, "id", gmo_mcp_mail_string (sent, "id"));
   json_object_object_add (result, "thread_id", gmo_mcp_mail_string (sent, "threadId"));
   json_object_object_add (result, "labels", gmo_mcp_mail_labels (sent));
@@ -219,8 +214,7 @@ tool_create_draft (json_object *arguments, gboolean *out_is_error)
   if (draft == NULL)
     goto out;
   json_object_object_get_ex (draft, "message", &message);
-  result = json_object_new_object ();
-  json_object_object_add (result, "account", json_object_new_string (gmo_gmail_get_account (gmail)));
+  result = gmo_mcp_mail_result_new (gmail);
   json_object_object_add (result, "draft_id", gmo_mcp_mail_string (draft, "id"));
   json_object_object_add (result, "message_id", gmo_mcp_mail_string (message, "id"));
   json_object_object_add (result, "thread_id", gmo_mcp_mail_string (message, "threadId"));
@@ -370,8 +364,7 @@ tool_modify_labels (json_object *arguments, gboolean *out_is_error)
                                (const gchar *const *) remove->pdata, NULL, &error);
   if (modified == NULL)
     goto out;
-  result = json_object_new_object ();
-  json_object_object_add (result, "account", json_object_new_string (gmo_gmail_get_account (gmail)));
+  result = gmo_mcp_mail_result_new (gmail);
   json_object_object_add (result, "id", gmo_mcp_mail_string (modified, "id"));
   json_object_object_add (result, "thread_id", gmo_mcp_mail_string (modified, "threadId"));
   json_object_object_add (result, "labels", gmo_mcp_mail_labels (modified));

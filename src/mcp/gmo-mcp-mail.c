@@ -21,12 +21,8 @@ static const gchar *const search_headers[] = { "From", "To", "Subject", "Date", 
 static const gchar *const decoded_headers[] = { "From", "To", "Cc", "Subject", "Date",
                                                 "Message-ID" };
 
-#define ACCOUNT_PROPERTY                                                                       \
-  " \"account\": {\"type\": \"string\", \"description\": \"The Gmail address to use; may be "  \
-  "omitted when exactly one account is stored\"}"
-
 static const gchar search_schema[] =
-    "{\"type\": \"object\", \"properties\": {" ACCOUNT_PROPERTY ","
+    "{\"type\": \"object\", \"properties\": {" GMO_MCP_ACCOUNT_PROPERTY ","
     " \"query\": {\"type\": \"string\", \"description\": \"A Gmail search, as in Gmail's search "
     "box: from:ann is:unread subject:(lunch) newer_than:7d has:attachment label:work. Default: "
     "every message but spam and trash\"},"
@@ -53,14 +49,14 @@ static const gchar search_output[] =
     " \"required\": [\"account\", \"messages\", \"result_size_estimate\", \"status\"]}";
 
 static const gchar read_schema[] =
-    "{\"type\": \"object\", \"properties\": {" ACCOUNT_PROPERTY ","
-    " \"message_id\": {\"type\": \"string\", \"description\": \"The id of the message to read (from "
-    "gmail_search_messages)\"},"
+    "{\"type\": \"object\", \"properties\": {" GMO_MCP_ACCOUNT_PROPERTY ","
+    " \"message_id\": {\"type\": \"string\", \"description\": \"The id of the message to read "
+    "(from gmail_search_messages)\"},"
     " \"thread_id\": {\"type\": \"string\", \"description\": \"A thread id: the answer lists the "
     "headers of every message of the thread, and the body is that of message_id if given, else of "
     "the thread's newest message\"},"
-    " \"offset\": {\"type\": \"integer\", \"minimum\": 0, \"description\": \"The first character of "
-    "the body to return (default 0); pass next_offset to read on\"},"
+    " \"offset\": {\"type\": \"integer\", \"minimum\": 0, \"description\": \"The first character "
+    "of the body to return (default 0); pass next_offset to read on\"},"
     " \"max_chars\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 100000, \"description\": "
     "\"How many characters of the body to return (default 10000)\"}}}";
 
@@ -98,7 +94,7 @@ static const gchar read_output[] =
     " \"offset\", \"total_chars\", \"attachments\", \"status\"]}";
 
 static const gchar labels_schema[] =
-    "{\"type\": \"object\", \"properties\": {" ACCOUNT_PROPERTY "}}";
+    "{\"type\": \"object\", \"properties\": {" GMO_MCP_ACCOUNT_PROPERTY "}}";
 
 static const gchar labels_output[] =
     "{\"type\": \"object\", \"properties\": {"
@@ -242,8 +238,7 @@ tool_search_messages (json_object *arguments, gboolean *out_is_error)
       json_object_array_add (items, item);
     }
 
-  result = json_object_new_object ();
-  json_object_object_add (result, "account", json_object_new_string (gmo_gmail_get_account (gmail)));
+  result = gmo_mcp_mail_result_new (gmail);
   json_object_object_add (result, "messages", g_steal_pointer (&items));
   next = gmo_json_get_string (list, "nextPageToken");
   if (next != NULL)
@@ -373,8 +368,7 @@ tool_read_message (json_object *arguments, gboolean *out_is_error)
   body = gmo_mime_utf8_chunk (message->text, (glong) offset, (glong) max_chars, &total);
   n_chars = g_utf8_strlen (body, -1);
 
-  result = json_object_new_object ();
-  json_object_object_add (result, "account", json_object_new_string (gmo_gmail_get_account (gmail)));
+  result = gmo_mcp_mail_result_new (gmail);
   json_object_object_add (result, "id", gmo_mcp_mail_string (meta, "id"));
   json_object_object_add (result, "thread_id", gmo_mcp_mail_string (meta, "threadId"));
   json_object_object_add (result, "labels", gmo_mcp_mail_labels (meta));
@@ -428,8 +422,7 @@ tool_list_labels (json_object *arguments, gboolean *out_is_error)
       json_object_object_add (item, "type", gmo_mcp_mail_string (label, "type"));
       json_object_array_add (labels, item);
     }
-  result = json_object_new_object ();
-  json_object_object_add (result, "account", json_object_new_string (gmo_gmail_get_account (gmail)));
+  result = gmo_mcp_mail_result_new (gmail);
   json_object_object_add (result, "labels", g_steal_pointer (&labels));
   json_object_object_add (result, "status", json_object_new_string ("success"));
   return result;

@@ -220,6 +220,23 @@ gmo_mcp_mail_string (json_object *message, const gchar *key)
 }
 
 /**
+ * gmo_mcp_mail_result_new:
+ * @gmail: a keyring-backed client
+ *
+ * Returns: (transfer full): a successful result of a keyring-backed mail
+ * tool, to fill: {"account"} first, as every one of them answers.
+ */
+json_object *
+gmo_mcp_mail_result_new (GmoGmail *gmail)
+{
+  json_object *result = json_object_new_object ();
+
+  json_object_object_add (result, "account",
+                          json_object_new_string (gmo_gmail_get_account (gmail)));
+  return result;
+}
+
+/**
  * gmo_mcp_mail_labels:
  * @message: (nullable): a message from the Gmail API
  *

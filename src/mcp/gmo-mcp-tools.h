@@ -25,12 +25,19 @@ GmoMimeMessage *gmo_mcp_mail_fetch (GmoGmail *gmail, const gchar *id, json_objec
                                     GError **error);
 json_object *gmo_mcp_mail_labels (json_object *message);
 json_object *gmo_mcp_mail_string (json_object *message, const gchar *key);
+json_object *gmo_mcp_mail_result_new (GmoGmail *gmail);
 gboolean gmo_mcp_mail_get_array (json_object *answer, const gchar *key, json_object **out_array,
                                  GError **error);
 
 /* The stdio loop (gmo-mcp-serve.c). */
 gboolean gmo_mcp_serve_prepare (GError **error);
 int gmo_mcp_serve (GmoMcpServer *server);
+
+/* The optional account argument of every keyring-backed mail tool, as a
+ * member of an input schema's properties. */
+#define GMO_MCP_ACCOUNT_PROPERTY                                                               \
+  " \"account\": {\"type\": \"string\", \"description\": \"The Gmail address to use; may be "  \
+  "omitted when exactly one account is stored\"}"
 
 /* The largest message offset the tools accept: beyond any message Gmail
  * stores (35 MB). */
