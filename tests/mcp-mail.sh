@@ -364,6 +364,11 @@ n_sent = len(ctl("GET", "/control/gmail/sent")["sent"])
 failure("gmail_send_message", {"to": "ann@example.org", "subject": "x"}, "usage", "send without body")
 failure("gmail_send_message", {"subject": "x", "body": "y"}, "usage", "send without recipient")
 failure("gmail_send_message", {"to": "not an address", "body": "y"}, "usage", "send to a bad address")
+e = failure("gmail_send_message", {"to": "ann@example.org\r\nBcc: evil@example.org", "body": "y"}, "usage",
+            "send: a line break in to")
+eq(e.get("error"), "to must be one line", "send: a line break in to is refused, not read as folding")
+failure("gmail_send_email", {"google_access_token": "ya29.x", "to": "a@example.org", "subject": "a\nb", "body": "y"},
+        "usage", "send_email: a line break in the subject")
 failure("gmail_send_message", {"reply_to_message_id": "0123456789abcdef", "body": "y"}, "usage",
         "reply to an unknown message")
 eq(len(ctl("GET", "/control/gmail/sent")["sent"]), n_sent, "refused sends sent nothing")

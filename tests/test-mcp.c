@@ -371,6 +371,34 @@ test_args_string (void)
 }
 
 static void
+test_args_line (void)
+{
+  g_autoptr (json_object) arguments = args_parse (
+      "{\"to\":\"a@example.com, B <b@example.com>\",\"lf\":\"a@example.com\\nBcc: c@example.com\","
+      "\"cr\":\"x\\ry\",\"n\":1}");
+  g_autoptr (GError) error = NULL;
+  const gchar *value = NULL;
+  const gchar *bad[] = { "lf", "cr" };
+
+  g_assert_true (gmo_mcp_args_get_line (arguments, "to", &value, &error));
+  g_assert_cmpstr (value, ==, "a@example.com, B <b@example.com>");
+  g_assert_true (gmo_mcp_args_get_line (arguments, "absent", &value, &error));
+  g_assert_null (value);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree gchar *expected = g_strdup_printf ("%s must be one line", bad[i]);
+
+      g_assert_false (gmo_mcp_args_get_line (arguments, bad[i], &value, &error));
+      g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
+      g_assert_cmpstr (error->message, ==, expected);
+      g_assert_null (value);
+      g_clear_error (&error);
+    }
+  g_assert_false (gmo_mcp_args_get_line (arguments, "n", &value, &error));
+  g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
+}
+
+static void
 test_args_int (void)
 {
   g_autoptr (json_object) arguments = args_parse (
@@ -463,6 +491,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mcp/feed", test_feed);
   g_test_add_func ("/mcp/feed-long", test_feed_long);
   g_test_add_func ("/mcp/args/string", test_args_string);
+  g_test_add_func ("/mcp/args/line", test_args_line);
   g_test_add_func ("/mcp/args/int", test_args_int);
   g_test_add_func ("/mcp/args/boolean", test_args_boolean);
   g_test_add_func ("/mcp/args/strv", test_args_strv);

@@ -5,6 +5,8 @@
  * "not given". Pure functions, unit-tested in tests/test-mcp.c. */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "gmo-error.h"
@@ -48,6 +50,34 @@ gmo_mcp_args_get_string (json_object *arguments, const gchar *name, const gchar 
     }
   if (json_object_get_string_len (member) > 0)
     *out_value = json_object_get_string (member);
+  return TRUE;
+}
+
+/**
+ * gmo_mcp_args_get_line:
+ * @arguments: a call's arguments object
+ * @name: the member
+ * @out_value: (out) (transfer none) (nullable): as gmo_mcp_args_get_string()
+ * @error: return location for a %GMO_ERROR_USAGE error
+ *
+ * A string that becomes (part of) a header: an address list, a subject. A
+ * line break in it would be read as folding white space, so that "a@x\nBcc:
+ * b@y" turns into a group named "Bcc": such a value is refused instead.
+ *
+ * Returns: %FALSE if the member is no string or holds a CR or LF.
+ */
+gboolean
+gmo_mcp_args_get_line (json_object *arguments, const gchar *name, const gchar **out_value,
+                       GError **error)
+{
+  if (!gmo_mcp_args_get_string (arguments, name, out_value, error))
+    return FALSE;
+  if (*out_value != NULL && strpbrk (*out_value, "\r\n") != NULL)
+    {
+      *out_value = NULL;
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("%s must be one line"), name);
+      return FALSE;
+    }
   return TRUE;
 }
 

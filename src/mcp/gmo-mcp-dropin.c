@@ -244,8 +244,8 @@ tool_send_email (json_object *arguments, gboolean *out_is_error)
   json_object *result;
 
   gmail = dropin_gmail_new (arguments, &error);
-  if (gmail == NULL || !gmo_mcp_args_get_string (arguments, "to", &draft.to, &error)
-      || !gmo_mcp_args_get_string (arguments, "subject", &draft.subject, &error)
+  if (gmail == NULL || !gmo_mcp_args_get_line (arguments, "to", &draft.to, &error)
+      || !gmo_mcp_args_get_line (arguments, "subject", &draft.subject, &error)
       || !gmo_mcp_args_get_string (arguments, "body", &draft.text, &error)
       || !gmo_mcp_args_get_string (arguments, "html_body", &draft.html, &error))
     goto out;

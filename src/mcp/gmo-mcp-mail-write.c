@@ -143,13 +143,13 @@ compose_build (Compose *compose, GmoGmail *gmail, json_object *arguments, GError
   GmoMimeDraft *draft = &compose->draft;
   const gchar *reply_to = NULL;
 
-  if (!gmo_mcp_args_get_string (arguments, "to", &draft->to, error)
-      || !gmo_mcp_args_get_string (arguments, "cc", &draft->cc, error)
-      || !gmo_mcp_args_get_string (arguments, "bcc", &draft->bcc, error)
-      || !gmo_mcp_args_get_string (arguments, "subject", &draft->subject, error)
+  if (!gmo_mcp_args_get_line (arguments, "to", &draft->to, error)
+      || !gmo_mcp_args_get_line (arguments, "cc", &draft->cc, error)
+      || !gmo_mcp_args_get_line (arguments, "bcc", &draft->bcc, error)
+      || !gmo_mcp_args_get_line (arguments, "subject", &draft->subject, error)
       || !gmo_mcp_args_get_string (arguments, "body", &draft->text, error)
       || !gmo_mcp_args_get_string (arguments, "html_body", &draft->html, error)
-      || !gmo_mcp_args_get_string (arguments, "from", &draft->from, error)
+      || !gmo_mcp_args_get_line (arguments, "from", &draft->from, error)
       || !gmo_mcp_args_get_string (arguments, "reply_to_message_id", &reply_to, error))
     return NULL;
   if (draft->text == NULL)

@@ -73,6 +73,8 @@ json_object *gmo_mcp_tool_error (const GError *error, const gchar *details);
 /* Typed readers of a call's arguments (gmo-mcp-args.c). */
 gboolean gmo_mcp_args_get_string (json_object *arguments, const gchar *name,
                                   const gchar **out_value, GError **error);
+gboolean gmo_mcp_args_get_line (json_object *arguments, const gchar *name,
+                                const gchar **out_value, GError **error);
 gboolean gmo_mcp_args_get_int (json_object *arguments, const gchar *name, gint64 min, gint64 max,
                                gint64 *inout_value, GError **error);
 gboolean gmo_mcp_args_get_boolean (json_object *arguments, const gchar *name,
