@@ -116,6 +116,7 @@ sm 64 "no recipient and no -t" </dev/null
 sm 64 "a recipient without a domain" root </dev/null
 : | sm 65 "empty input" -t
 printf '\n\nno headers at all\n' | sm 65 "no header" -t
+printf 'From: me@example.com\nTo: ann@example.org\nSubject: x\n\nx\0y\n' | sm 65 "a NUL byte" -t
 printf 'From: me@example.com\nSubject: x\n\nx\n' | sm 65 "-t and no recipient" -t
 printf 'To: ann@example.org\nSubject: x\n\nx\n' | sm 65 "no From and no -f" -t
 { message me@example.com ann@example.org; head -c 36000000 /dev/zero | tr '\0' 'a'; } | sm 65 "36 MB" -t -i

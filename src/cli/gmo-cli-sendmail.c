@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -124,6 +125,14 @@ read_message (gboolean ignore_dots, GError **error)
   if (input->len == 0)
     {
       g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("The message is empty"));
+      return NULL;
+    }
+  /* RFC 5322 allows no NUL, even in 8-bit text; whatever reads the message
+   * next could cut it there. */
+  if (memchr (input->data, '\0', input->len) != NULL)
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
+                   _("The message holds a NUL byte, which RFC 5322 does not allow"));
       return NULL;
     }
   return g_byte_array_free_to_bytes (g_steal_pointer (&input));
