@@ -34,22 +34,22 @@ static const gint64 backoff_ms[MAX_ATTEMPTS - 1] = { 1000, 2000 };
 /* What one HTTP attempt brought back. */
 typedef struct
 {
-  GCancellable *cancellable;      /* borrowed */
-  const GmoHttpRequest *request;  /* borrowed: for its sink */
-  CURL *curl;                     /* borrowed, during the transfer */
-  GmoSecretBytes *body;      /* the response body: may hold tokens */
-  gsize capacity;            /* bytes reserved in body, so that it never reallocates unwiped */
-  gsize max_body;            /* the request's max_answer */
-  gsize delivered;           /* body bytes received, kept or given to the sink */
+  GCancellable *cancellable;     /* borrowed */
+  const GmoHttpRequest *request; /* borrowed: for its sink */
+  CURL *curl;                    /* borrowed, during the transfer */
+  GmoSecretBytes *body;          /* the response body: may hold tokens */
+  gsize capacity;                /* bytes reserved in body, so that it never reallocates unwiped */
+  gsize max_body;                /* the request's max_answer */
+  gsize delivered;               /* body bytes received, kept or given to the sink */
   gboolean too_large;
-  gboolean sinking;          /* the body goes to the request's sink */
-  GError *sink_error;        /* why the sink refused the body */
-  gboolean setup_failed; /* a curl_easy_setopt failed: nothing was sent */
-  long status;           /* HTTP status, 0 when none arrived */
-  gint64 retry_after;    /* Retry-After in seconds, -1 when absent */
-  gint64 retry_at;       /* Retry-After as an HTTP-date, unix seconds, 0 when absent */
-  gint64 server_date;    /* Date header, unix seconds, 0 when absent */
-  gint64 received;       /* local receipt time, unix seconds */
+  gboolean sinking;              /* the body goes to the request's sink */
+  GError *sink_error;            /* why the sink refused the body */
+  gboolean setup_failed;         /* a curl_easy_setopt failed: nothing was sent */
+  long status;                   /* HTTP status, 0 when none arrived */
+  gint64 retry_after;            /* Retry-After in seconds, -1 when absent */
+  gint64 retry_at;               /* Retry-After as an HTTP-date, unix seconds, 0 when absent */
+  gint64 server_date;            /* Date header, unix seconds, 0 when absent */
+  gint64 received;               /* local receipt time, unix seconds */
   gchar curl_error[CURL_ERROR_SIZE];
 } Reply;
 
