@@ -333,13 +333,14 @@ test_feed_long (void)
   g_assert_cmpstr (g_ptr_array_index (out, 4), ==, g_ptr_array_index (out, 2));
 }
 
+/* json-c's own parser, which saturates integers beyond 64 bits where
+ * gmo_json_parse() may refuse them: the readers must cope either way. */
 static json_object *
 args_parse (const gchar *text)
 {
-  g_autoptr (GError) error = NULL;
-  json_object *arguments = gmo_json_parse (text, strlen (text), GMO_ERROR_USAGE, &error);
+  json_object *arguments = json_tokener_parse (text);
 
-  g_assert_no_error (error);
+  g_assert_true (json_object_is_type (arguments, json_type_object));
   return arguments;
 }
 
