@@ -63,6 +63,9 @@ gmo_mcp_args_get_string (json_object *arguments, const gchar *name, const gchar 
  * A string that becomes (part of) a header: an address list, a subject. A
  * line break in it would be read as folding white space, so that "a@x\nBcc:
  * b@y" turns into a group named "Bcc": such a value is refused instead.
+ * (gmo_mime_build() refuses a line break in a subject, but GMime's lenient
+ * address parser takes one in an address list, although a line break not
+ * followed by white space is no folding at all.)
  *
  * Returns: %FALSE if the member is no string or holds a CR or LF.
  */
