@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One entry point for the parsers of untrusted input (JSON, git requests,
- * login input, client files, MCP lines, MIME messages, Gmail API answers):
- * the first byte picks the parser (modulo N_TARGETS), the rest is its input.
- * Built two ways:
+ * login input, client files, MCP lines, MIME messages, Gmail API answers,
+ * what sendmail reads): the first byte picks the parser ('0' + its number, so
+ * that the seeds keep their parser when one is added; any other byte modulo
+ * N_TARGETS), the rest is its input. Built two ways:
  * - configure --enable-fuzzing (CC=clang): a libFuzzer binary, run by
  *   `make fuzz`; every parser must return, whatever the bytes, without a
  *   sanitizer report or a GLib warning;
@@ -24,6 +25,7 @@
 #include "gmo-login.h"
 #include "gmo-mcp.h"
 #include "gmo-mime.h"
+#include "gmo-sendmail.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -38,6 +40,7 @@ enum
   TARGET_MCP,
   TARGET_MIME,
   TARGET_GMAIL_ANSWER,
+  TARGET_SENDMAIL,
   N_TARGETS
 };
 
@@ -63,7 +66,7 @@ tool_echo (json_object *arguments, gboolean *out_is_error)
 static const GmoMcpTool fuzz_tools[] = {
   { "echo", "Echo", "Echoes its arguments",
     "{\"type\": \"object\", \"properties\": {\"fail\": {\"type\": \"string\"}}}",
-    GMO_MCP_TOOL_READ_ONLY, tool_echo },
+    "{\"type\": \"object\"}", GMO_MCP_TOOL_READ_ONLY, tool_echo },
 };
 
 static void
@@ -182,6 +185,46 @@ fuzz_login (gint target, const gchar *text)
   g_assert (answer == GMO_LOGIN_ANSWER_CODE || problem != NULL);
 }
 
+/* What `gmail-oauth sendmail` does with its input before it sends: where it
+ * ends, the mbox line, the parse, the envelope of -t with one argument, the
+ * Bcc added. */
+static void
+fuzz_sendmail (const gchar *input, gsize len)
+{
+  gchar *recipients[] = { (gchar *) "extra@example.com", NULL };
+  GmoSendmailOptions options = { .extract_recipients = TRUE, .recipients = recipients };
+  g_auto (GmoSendmailEnvelope) envelope = { 0 };
+  g_autoptr (GBytes) raw = NULL;
+  g_autoptr (GmoMimeMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gssize dot = gmo_sendmail_find_dot (input, len, 0);
+  gsize skip;
+
+  g_assert (dot < (gssize) len);
+  if (dot >= 0)
+    len = (gsize) dot;
+  skip = gmo_sendmail_skip_from_line (input, len);
+  g_assert (skip <= len);
+  raw = g_bytes_new (input + skip, len - skip);
+  message = gmo_mime_parse (raw, GMO_ERROR_USAGE, &error);
+  g_assert ((message == NULL) == (error != NULL));
+  if (message == NULL)
+    return;
+  if (!gmo_sendmail_envelope (&options, message, &envelope, &error))
+    {
+      g_assert_nonnull (error);
+      return;
+    }
+  g_assert (envelope.account != NULL && envelope.recipients[0] != NULL);
+  if (envelope.added[0] != NULL)
+    {
+      g_autoptr (GBytes) with_bcc
+          = gmo_sendmail_add_bcc (raw, (const gchar *const *) envelope.added);
+
+      g_assert (g_bytes_get_size (with_bcc) > g_bytes_get_size (raw));
+    }
+}
+
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
@@ -197,9 +240,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   gsize len = size - 1;
   g_autoptr (GError) error = NULL;
 
+  gint target;
+
   if (size == 0)
     return 0;
-  switch (data[0] % N_TARGETS)
+  target = data[0] >= '0' && data[0] < '0' + N_TARGETS ? data[0] - '0' : data[0] % N_TARGETS;
+  switch (target)
     {
     case TARGET_JSON:
       {
@@ -232,7 +278,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       {
         g_autofree gchar *text = g_strndup (input, len);
 
-        fuzz_login (data[0] % N_TARGETS, text);
+        fuzz_login (target, text);
         break;
       }
     case TARGET_CLIENT_SECRETS:
@@ -260,6 +306,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       break;
     case TARGET_GMAIL_ANSWER:
       fuzz_gmail_answer (input, len);
+      break;
+    case TARGET_SENDMAIL:
+      fuzz_sendmail (input, len);
       break;
     default:
       g_assert_not_reached ();

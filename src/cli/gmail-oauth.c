@@ -277,7 +277,10 @@ static const Command commands[] = {
   { "status", gmo_cli_status, "ACCOUNT [--json]", N_("Show what is stored for an account") },
   { "remove", gmo_cli_remove, "ACCOUNT [--revoke [--force]]", N_("Delete an account's record") },
   { "doctor", gmo_cli_doctor, "[ACCOUNT]", N_("Check the keyring, the grant and the clock") },
-  { "mcp", gmo_cli_mcp, "", N_("Run the MCP server on stdin and stdout") },
+  { "mcp", gmo_cli_mcp, "[--read-only] [--no-credentials]",
+    N_("Run the MCP server on stdin and stdout") },
+  { "sendmail", gmo_cli_sendmail, "[-t] [-i] [-f ACCOUNT] [RECIPIENT...]",
+    N_("Send a message from stdin through the Gmail API") },
 };
 
 static void
@@ -310,9 +313,12 @@ print_usage (void)
            _("keyring: the Secret Service is missing or locked"));
   fprintf (stream, "  %d  %s\n", GMO_EXIT_SCOPE,
            _("scope: the grant lacks a Gmail scope the call needs; log in again with it"));
+  fprintf (stream, "%s\n", _("(gmail-oauth sendmail has sendmail's statuses instead: see its "
+                             "--help.)"));
   fprintf (stream, "\n%s\n", _("Environment: GMAIL_OAUTH_TOKEN_URL, GMAIL_OAUTH_AUTH_URL, "
-                               "GMAIL_OAUTH_REVOKE_URL override Google's endpoints; "
-                               "GMAIL_OAUTH_MIN_VALID sets the freshness margin."));
+                               "GMAIL_OAUTH_REVOKE_URL and GMAIL_OAUTH_GMAIL_URL override "
+                               "Google's endpoints; GMAIL_OAUTH_MIN_VALID sets the freshness "
+                               "margin."));
 }
 
 int
