@@ -199,10 +199,11 @@ gmo_cli_sendmail (int argc, char **argv)
   if (options.verbose)
     {
       const gchar *id = gmo_json_get_string (sent, "id");
+      guint n = g_strv_length (envelope.recipients);
 
-      g_printerr (_("gmail-oauth: sent message %s from %s to %u recipients\n"),
-                  id != NULL ? id : "?", gmo_gmail_get_account (gmail),
-                  g_strv_length (envelope.recipients));
+      g_printerr (ngettext ("gmail-oauth: sent message %s from %s to %u recipient\n",
+                            "gmail-oauth: sent message %s from %s to %u recipients\n", n),
+                  id != NULL ? id : "?", gmo_gmail_get_account (gmail), n);
     }
 
 out:

@@ -6,6 +6,8 @@
  * answer means is the caller's business (a GmoHttpClassifyFunc). */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -483,7 +485,7 @@ gmo_http_perform (const GmoHttpRequest *request, GmoHttpClassifyFunc classify,
               g_clear_error (&local_error);
               /* Translators: the first %s is who answered, such as “the OAuth endpoint”. */
               g_set_error (&local_error, GMO_ERROR, GMO_ERROR_TRANSIENT,
-                           _("Asked by %s to retry after %" G_GINT64_FORMAT " seconds (%s)."),
+                           _("Asked by %s to retry after %" PRId64 " seconds (%s)."),
                            request->service, reply.retry_after, details);
             }
           g_debug ("%s %s: no time left for another attempt", request->method, request->url);

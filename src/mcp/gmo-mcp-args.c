@@ -5,6 +5,8 @@
  * "not given". Pure functions, unit-tested in tests/test-mcp.c. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -111,7 +113,7 @@ gmo_mcp_args_get_int (json_object *arguments, const gchar *name, gint64 min, gin
   if (!json_object_is_type (member, json_type_int) || value < min || value > max)
     {
       g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
-                   _("%s must be an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT), name,
+                   _("%s must be an integer from %" PRId64 " to %" PRId64), name,
                    min, max);
       return FALSE;
     }

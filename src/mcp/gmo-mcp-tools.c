@@ -496,6 +496,7 @@ gmo_cli_mcp (int argc, char **argv)
     return gmo_cli_report (error);
   gmo_process_keep_secrets ();
   gmo_broker_keep_unsaved ();
+  gmo_broker_cache_tokens ();
 
   tools = tools_select (read_only, no_credentials);
   instructions = instructions_new (tools, read_only);
