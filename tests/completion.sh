@@ -13,7 +13,16 @@ lines() { LC_ALL=C sort | sed '/^$/d' | tr '\n' ' '; } # stdin, sorted, on one l
 
 # What the programs say of themselves.
 help_commands=$(gmail-oauth --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
-help_options() { gmail-oauth "$1" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u | lines; }
+# The options an option line of COMMAND --help names: its long ones, or, on a line with no
+# long one (sendmail's "-t", "-i, -oi", "-f ACCOUNT"), its short ones.
+help_options() {
+  gmail-oauth "$1" --help | sed -n 's/^  \(-[^ ].*\)/\1/p' | sed 's/  .*//' |
+    while IFS= read -r spec; do
+      longs=$(printf '%s\n' "$spec" | grep -oE -- '--[a-z][a-z-]*')
+      if [ -n "$longs" ]; then printf '%s\n' "$longs"
+      else printf '%s\n' "$spec" | grep -oE -- '(^|[ ,])-[a-z]+' | tr -d ' ,'; fi
+    done | sort -u | lines
+}
 help_formats=$(gmail-oauth --help | sed -n 's/.*\[--format=\([a-z0-9|]*\)\].*/\1/p' | tr '|' '\n' | lines)
 config_clients=$(gmail-oauth config --help | sed -n '/^Clients:/,/^$/s/^  \([a-z]*\) .*/\1/p' | lines)
 git_ops=$(git-credential-gmail-oauth --help | sed -n 's/^usage: [^<]*<\(.*\)>$/\1/p' | tr '|' '\n' | lines)
@@ -186,8 +195,11 @@ if command -v fish >/dev/null 2>&1; then
   is "$(fish_complete 'gmail-oauth ' | lines)" "$(sorted $help_commands)" \
     "fish: the commands are those gmail-oauth --help lists"
   for c in $help_commands; do
-    is "$(fish_complete "gmail-oauth $c --" | lines)" "$(help_options "$c")" \
-      "fish: $c's options are those of gmail-oauth $c --help"
+    # Long options, and the short ones of a command that has only short ones (sendmail).
+    got=$( (fish_complete "gmail-oauth $c --"
+            [ "$c" = sendmail ] && fish_complete "gmail-oauth $c -" | grep -v -e '^--' -e '^-h$') |
+           sort -u | lines)
+    is "$got" "$(help_options "$c")" "fish: $c's options are those of gmail-oauth $c --help"
   done
   is "$(fish_complete 'gmail-oauth token --format=' | sed 's/^--format=//' | lines)" "$help_formats" \
     "fish: the formats of --format"

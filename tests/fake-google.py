@@ -3,13 +3,17 @@
 """fake-google: a loopback stand-in for Google's OAuth 2.0 endpoints, for tests and benchmarks.
 
 Serves POST /token (refresh_token and authorization_code grants), GET /auth (PKCE S256),
-POST /revoke, with fault injection and a JSON control interface under /control/
-(/control/token-valid tells the mail stand-ins, tests/fake-mail-servers.py, whether a token is good).
+POST /revoke, with fault injection and a JSON control interface under /control/; and, with the
+access tokens it minted, the Gmail API v1 under /gmail/v1/users/me/ (tests/fake_gmail_api.py);
+/control/token-valid tells the mail stand-ins (tests/fake-mail-servers.py) whether a token is good.
 Usage: fake-google.py --port-file FILE [--port N]   (Python 3.11 standard library only)
 """
 
 import argparse, base64, email.utils, hashlib, html, http.server, json, os, re, secrets, signal, socket, struct
 import sys, threading, time, urllib.parse
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree (it may be read-only, as in distcheck)
+import fake_gmail_api  # noqa: E402 (after that)
 
 MAX_BODY = 1 << 20
 DEFAULT_SCOPE = "https://mail.google.com/"
@@ -61,6 +65,8 @@ STATIC_FAULTS = {  # fault kind -> (status, content type, body)
                                   '"scope": "https://mail.google.com/\\ud800"}'),
 }
 FAULT_KINDS = set(FAULT_ERRORS) | set(STATIC_FAULTS) | {"timeout", "reset", "trailing", "oversized", "redirect"}
+FAULT_ENDPOINTS = {"token": FAULT_KINDS, "revoke": FAULT_KINDS,
+                   **{e: fake_gmail_api.FAULT_KINDS for e in fake_gmail_api.FAULT_ENDPOINTS}}
 
 
 class Bad(Exception):
@@ -85,6 +91,7 @@ class State:
         self.refresh = {}   # refresh token -> grant {"client_id", "scope", "rt": current token, "revoked"}
         self.access = {}    # access token -> grant it was minted for
         self.access_expiry = {}  # access token -> when it expires (time.time() at mint + expires_in)
+        self.gmail = fake_gmail_api.Mailbox()
         self.codes = {}     # auth code -> {"client_id", "redirect_uri", "challenge", "scope", "login_hint"}
         self.serial = 0
         self.reset()
@@ -95,7 +102,8 @@ class State:
         self.stats = {"token_requests": 0, "token_requests_by_grant_type": {}, "successful_refreshes": 0,
                       "successful_code_exchanges": 0, "auth_requests": 0, "revoke_requests": 0,
                       "last_auth": None, "last_token_request": None, "last_login_hint": None,
-                      "issued_access_tokens": 0, "last_access_token": None}
+                      "issued_access_tokens": 0, "last_access_token": None, **fake_gmail_api.new_stats()}
+        self.gmail.reset()
 
     def next(self):
         self.serial += 1
@@ -201,7 +209,8 @@ class State:
         for rt, g in self.refresh.items():  # insertion order = issue order, so the newest valid one wins
             if g["rt"] == rt and not g["revoked"]:
                 current[g["client_id"]] = rt
-        out = dict(self.stats, token_requests_by_grant_type=dict(self.stats["token_requests_by_grant_type"]))
+        out = dict(self.stats, token_requests_by_grant_type=dict(self.stats["token_requests_by_grant_type"]),
+                   gmail_messages=len(self.gmail.messages))
         out.update(current_refresh_token=current, valid_refresh_tokens=[rt for rt in self.refresh if self.valid(rt)],
                    pending_faults=[dict(f) for f in self.faults], config=dict(self.config))
         return json.dumps(out) + "\n"
@@ -284,6 +293,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def route(self):
         url = urllib.parse.urlsplit(self.path)
         self.query = url.query
+        if fake_gmail_api.owns(url.path):  # the Gmail API reads bodies larger than MAX_BODY itself
+            return fake_gmail_api.serve(self, STATE, url)
         if not self.read_body():
             return
         name = ROUTES.get((self.command, url.path))
@@ -324,18 +335,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             host = self.headers.get("Host") or "127.0.0.1:%d" % self.server.server_address[1]
             return self.send(302, headers=[("Location", f"http://{host}/token")])
         if k == "oversized":
-            head, size, chunk = b'{"access_token":"', 8 << 20, b"a" * 65536
-            self.send_response(200)
-            self.send_header("Content-Type", JSON)
-            self.send_header("Content-Length", str(len(head) + size + 2))
-            self.end_headers()
-            try:
-                self.wfile.write(head)
-                for _ in range(size // len(chunk)):
-                    self.wfile.write(chunk)
-                self.wfile.write(b'"}')
-            except (BrokenPipeError, ConnectionResetError):
-                self.close_connection = True
+            self.send_oversized(b'{"access_token":"', 8 << 20, b'"}')
+
+    def send_oversized(self, head, size, tail):
+        """A 200 JSON answer with a string field of SIZE bytes, for clients that must cap what they read."""
+        chunk = b"a" * 65536
+        self.send_response(200)
+        self.send_header("Content-Type", JSON)
+        self.send_header("Content-Length", str(len(head) + size + len(tail)))
+        self.end_headers()
+        try:
+            self.wfile.write(head)
+            for _ in range(size // len(chunk)):
+                self.wfile.write(chunk)
+            self.wfile.write(tail)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     # ---- Google endpoints ----
     def do_token(self):
@@ -466,11 +481,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         j = self.json_body()
         f = {"kind": j.get("kind"), "count": j.get("count", 1), "endpoint": j.get("endpoint", "token"),
              "retry_after": j.get("retry_after", 1), "seconds": j.get("seconds", 120)}
-        if not isinstance(f["kind"], str) or f["kind"] not in FAULT_KINDS:
-            raise Bad("unknown fault kind; known: " + " ".join(sorted(FAULT_KINDS)))
-        if not (is_int(f["count"]) and (f["count"] > 0 or f["count"] == -1) and is_int(f["retry_after"])
-                and f["endpoint"] in ("token", "revoke") and (is_int(f["seconds"]) or type(f["seconds"]) is float)):
-            raise Bad("bad count (-1 or > 0), endpoint (token|revoke), retry_after (int) or seconds (number)")
+        kinds = FAULT_ENDPOINTS.get(f["endpoint"]) if isinstance(f["endpoint"], str) else None
+        if kinds is None:
+            raise Bad("unknown endpoint; known: " + " ".join(sorted(FAULT_ENDPOINTS)))
+        if not isinstance(f["kind"], str) or f["kind"] not in kinds:
+            raise Bad(f"unknown fault kind for {f['endpoint']}; known: " + " ".join(sorted(kinds)))
+        # retry_after: seconds, or a string sent as it is (an HTTP date)
+        if not (is_int(f["count"]) and (f["count"] > 0 or f["count"] == -1)
+                and (is_int(f["retry_after"]) or isinstance(f["retry_after"], str))
+                and (is_int(f["seconds"]) or type(f["seconds"]) is float)):
+            raise Bad("bad count (-1 or > 0), retry_after (int or string) or seconds (number)")
         with STATE.lock:
             STATE.faults.append(f)
             faults = [dict(x) for x in STATE.faults]

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* One entry point for the parsers of untrusted input: the first byte picks
- * the parser (modulo N_TARGETS), the rest is its input. Built two ways:
+/* One entry point for the parsers of untrusted input (JSON, git requests,
+ * login input, client files, MCP lines, MIME messages, Gmail API answers,
+ * what sendmail reads): the first byte picks the parser ('0' + its number, so
+ * that the seeds keep their parser when one is added; any other byte modulo
+ * N_TARGETS), the rest is its input. Built two ways:
  * - configure --enable-fuzzing (CC=clang): a libFuzzer binary, run by
  *   `make fuzz`; every parser must return, whatever the bytes, without a
  *   sanitizer report or a GLib warning;
@@ -14,11 +17,15 @@
 
 #include <glib.h>
 
+#include "gmo-autocleanups.h"
 #include "gmo-error.h"
 #include "gmo-git.h"
+#include "gmo-gmail-private.h"
 #include "gmo-json.h"
 #include "gmo-login.h"
 #include "gmo-mcp.h"
+#include "gmo-mime.h"
+#include "gmo-sendmail.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -31,6 +38,9 @@ enum
   TARGET_LOGIN_PASTED,
   TARGET_CLIENT_SECRETS,
   TARGET_MCP,
+  TARGET_MIME,
+  TARGET_GMAIL_ANSWER,
+  TARGET_SENDMAIL,
   N_TARGETS
 };
 
@@ -56,7 +66,7 @@ tool_echo (json_object *arguments, gboolean *out_is_error)
 static const GmoMcpTool fuzz_tools[] = {
   { "echo", "Echo", "Echoes its arguments",
     "{\"type\": \"object\", \"properties\": {\"fail\": {\"type\": \"string\"}}}",
-    GMO_MCP_TOOL_READ_ONLY, tool_echo },
+    "{\"type\": \"object\"}", GMO_MCP_TOOL_READ_ONLY, tool_echo },
 };
 
 static void
@@ -79,6 +89,86 @@ is_null_document (const gchar *data, gsize len)
   return g_str_equal (g_strstrip (text), "null");
 }
 
+/* A message as a server could answer it: parsed, its text cut in chunks;
+ * the same bytes taken as HTML. */
+static void
+fuzz_mime (const gchar *input, gsize len)
+{
+  g_autoptr (GBytes) raw = g_bytes_new (input, len);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GmoMimeMessage) message = gmo_mime_parse (raw, GMO_ERROR_BAD_RESPONSE, &error);
+  g_autofree gchar *html = g_strndup (input, len);
+  g_autofree gchar *text = gmo_mime_html_to_text (html);
+
+  g_assert ((message == NULL) == (error != NULL));
+  g_assert (g_utf8_validate (text, -1, NULL));
+  if (message == NULL)
+    return;
+  g_assert (g_utf8_validate (message->text, -1, NULL));
+  g_assert (g_utf8_validate (message->subject, -1, NULL));
+  g_assert (g_utf8_validate (message->from, -1, NULL));
+  g_assert (message->recipients != NULL);
+  for (glong offset = 0; offset < 3000; offset += 999)
+    {
+      glong total = 0;
+      g_autofree gchar *chunk = gmo_mime_utf8_chunk (message->text, offset, 1000, &total);
+
+      g_assert (g_utf8_validate (chunk, -1, NULL));
+      g_assert (offset < total || *chunk == '\0');
+    }
+}
+
+/* A Gmail API answer: the first byte picks its status, the rest is its body.
+ * A success body goes through the streaming parser in pieces whose sizes the
+ * body's own bytes pick, then the raw message is decoded; an error body is
+ * classified. */
+static void
+fuzz_gmail_answer (const gchar *input, gsize len)
+{
+  static const long statuses[] = { 200, 400, 401, 403, 404, 429, 500, 503 };
+  g_autoptr (GError) error = NULL;
+  long status;
+
+  if (len == 0)
+    return;
+  status = statuses[(guchar) input[0] % G_N_ELEMENTS (statuses)];
+  input++;
+  len--;
+  if (status == 200)
+    {
+      g_autoptr (GmoJsonParser) parser = gmo_json_parser_new (GMO_ERROR_BAD_RESPONSE);
+      g_autoptr (json_object) answer = NULL;
+      g_autoptr (GBytes) message = NULL;
+      gboolean ok = TRUE;
+
+      for (gsize done = 0; ok && done < len;)
+        {
+          gsize piece = MIN ((gsize) (1 + (guchar) input[done] % 61), len - done);
+
+          ok = gmo_json_parser_feed (parser, input + done, piece, &error);
+          done += piece;
+        }
+      if (ok)
+        answer = gmo_json_parser_finish (parser, &error);
+      if (!json_object_is_type (answer, json_type_object))
+        return;
+      message = gmo_gmail_take_raw (answer, &error);
+      g_assert ((message == NULL) == (error != NULL));
+    }
+  else
+    {
+      g_autofree gchar *details = NULL;
+      gboolean retry = FALSE;
+
+      gmo_gmail_error_from_answer (status, input, len, "me@example.com",
+                                   "https://www.googleapis.com/auth/gmail.readonly",
+                                   GMO_GMAIL_NEED_SEND, FALSE, &retry, &details, &error);
+      g_assert (error != NULL && error->domain == GMO_ERROR);
+      g_assert (details != NULL && strchr (details, '\n') == NULL);
+      g_assert (strchr (error->message, '\n') == NULL);
+    }
+}
+
 static void
 fuzz_login (gint target, const gchar *text)
 {
@@ -93,6 +183,46 @@ fuzz_login (gint target, const gchar *text)
   /* A code comes only with our state; anything but a code says why. */
   g_assert ((answer == GMO_LOGIN_ANSWER_CODE) == (code != NULL));
   g_assert (answer == GMO_LOGIN_ANSWER_CODE || problem != NULL);
+}
+
+/* What `gmail-oauth sendmail` does with its input before it sends: where it
+ * ends, the mbox line, the parse, the envelope of -t with one argument, the
+ * Bcc added. */
+static void
+fuzz_sendmail (const gchar *input, gsize len)
+{
+  gchar *recipients[] = { (gchar *) "extra@example.com", NULL };
+  GmoSendmailOptions options = { .extract_recipients = TRUE, .recipients = recipients };
+  g_auto (GmoSendmailEnvelope) envelope = { 0 };
+  g_autoptr (GBytes) raw = NULL;
+  g_autoptr (GmoMimeMessage) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gssize dot = gmo_sendmail_find_dot (input, len, 0);
+  gsize skip;
+
+  g_assert (dot < (gssize) len);
+  if (dot >= 0)
+    len = (gsize) dot;
+  skip = gmo_sendmail_skip_from_line (input, len);
+  g_assert (skip <= len);
+  raw = g_bytes_new (input + skip, len - skip);
+  message = gmo_mime_parse (raw, GMO_ERROR_USAGE, &error);
+  g_assert ((message == NULL) == (error != NULL));
+  if (message == NULL)
+    return;
+  if (!gmo_sendmail_envelope (&options, message, &envelope, &error))
+    {
+      g_assert_nonnull (error);
+      return;
+    }
+  g_assert (envelope.account != NULL && envelope.recipients[0] != NULL);
+  if (envelope.added[0] != NULL)
+    {
+      g_autoptr (GBytes) with_bcc
+          = gmo_sendmail_add_bcc (raw, (const gchar *const *) envelope.added);
+
+      g_assert (g_bytes_get_size (with_bcc) > g_bytes_get_size (raw));
+    }
 }
 
 int
@@ -110,9 +240,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   gsize len = size - 1;
   g_autoptr (GError) error = NULL;
 
+  gint target;
+
   if (size == 0)
     return 0;
-  switch (data[0] % N_TARGETS)
+  target = data[0] >= '0' && data[0] < '0' + N_TARGETS ? data[0] - '0' : data[0] % N_TARGETS;
+  switch (target)
     {
     case TARGET_JSON:
       {
@@ -145,7 +278,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       {
         g_autofree gchar *text = g_strndup (input, len);
 
-        fuzz_login (data[0] % N_TARGETS, text);
+        fuzz_login (target, text);
         break;
       }
     case TARGET_CLIENT_SECRETS:
@@ -168,6 +301,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         gmo_mcp_server_finish (server, on_emit, &total);
         break;
       }
+    case TARGET_MIME:
+      fuzz_mime (input, len);
+      break;
+    case TARGET_GMAIL_ANSWER:
+      fuzz_gmail_answer (input, len);
+      break;
+    case TARGET_SENDMAIL:
+      fuzz_sendmail (input, len);
+      break;
     default:
       g_assert_not_reached ();
     }

@@ -28,26 +28,18 @@ like "$(broker ListAccounts)" "'$A'" "D-Bus: ListAccounts after the keyring was 
 like "$(broker Refresh "$A")" "^\('ya29\." "D-Bus: Refresh (a read and a write) after the keyring was replaced"
 
 # --- gmail-oauth mcp, one server across the replacement ---
-fifo=$GMO_SESSION_DIR/mcp.in
-out=$GMO_SESSION_DIR/mcp.out
-mkfifo "$fifo"
-gmail-oauth mcp <"$fifo" >"$out" 2>/dev/null &
-server=$!
-exec 3>"$fifo"
-printf '%s\n' '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}' >&3
+mcp_start
 list() { # ID
   printf '{"jsonrpc":"2.0","id":%s,"method":"tools/call","params":{"name":"gmail_list_accounts","arguments":{}}}\n' "$1" >&3
-  for _ in $(seq 1 100); do grep -q "\"id\":$1," "$out" && break; sleep 0.1; done
-  grep "\"id\":$1," "$out"
+  mcp_answer "$1"
 }
 like "$(list 1)" "$A" "MCP: gmail_list_accounts before"
 replace_keyring
 like "$(list 2)" "$A" "MCP: gmail_list_accounts after the keyring was replaced"
 replace_keyring
 printf '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"gmail_get_access_token","arguments":{}}}\n' >&3
-for _ in $(seq 1 100); do grep -q '"id":3,' "$out" && break; sleep 0.1; done
-like "$(grep '"id":3,' "$out")" '"isError":false' "MCP: gmail_get_access_token (a read and a write) after another replacement"
+like "$(mcp_answer 3)" '"isError":false' "MCP: gmail_get_access_token (a read and a write) after another replacement"
 exec 3>&-
-wait "$server"
+wait "$mcp_pid"
 is $? 0 "MCP: the server ends normally"
 done_testing

@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Schema parity: our gmail_refresh_token, as `tools/list` of `gmail-oauth mcp`
-# shows it, has the reference tool's name, description and inputSchema key by
-# key (tests/mcp/reference-schema.json, copied from
-# shared/reference/gmail_refresh_token.md). No tool's schema uses $schema or
-# additionalProperties, which some hosts reject.
+# Schema parity: our drop-ins for the reference server's four tools, as
+# `tools/list` of `gmail-oauth mcp` shows them, have the reference's names,
+# descriptions and inputSchemas key by key, and byte for byte once normalised
+# (tests/mcp/reference-schema.json, copied from
+# shared/reference/gmail_refresh_token.md, and
+# tests/mcp/reference-mail-schemas.json, from shared/reference/mail_tools.md).
+# No tool's schema uses $schema or additionalProperties, which some hosts
+# reject.
 set -u
 exec "${PYTHON3:-python3}" - <<'PY'
 import json, os, subprocess, sys
@@ -28,7 +31,9 @@ def walk(ours, ref, path):
     else:
         ok(ours == ref, f"{path} == {json.dumps(ref)}" + ("" if ours == ref else f" (ours: {json.dumps(ours)})"))
 
-ref = json.load(open(os.path.join(os.environ["top_srcdir"], "tests", "mcp", "reference-schema.json")))
+mcp = os.path.join(os.environ["top_srcdir"], "tests", "mcp")
+refs = [json.load(open(os.path.join(mcp, "reference-schema.json")))]
+refs += json.load(open(os.path.join(mcp, "reference-mail-schemas.json")))
 requests = [
     {"jsonrpc": "2.0", "id": 1, "method": "initialize",
      "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "schema", "version": "0"}}},
@@ -37,11 +42,16 @@ requests = [
 out = subprocess.run(["gmail-oauth", "mcp"], input="".join(json.dumps(r) + "\n" for r in requests),
                      capture_output=True, text=True, timeout=30).stdout.splitlines()
 tools = json.loads(out[1])["result"]["tools"]
-ours = [t for t in tools if t["name"] == ref["name"]]
-ok(len(ours) == 1, f"tools/list has one {ref['name']}")
-if ours:
-    walk({k: ours[0][k] for k in ref if k in ours[0]}, ref, "tool")
-    ok(ours[0]["inputSchema"]["required"] == ref["inputSchema"]["required"], "required, in the same order")
+normal = lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"))
+for ref in refs:
+    ours = [t for t in tools if t["name"] == ref["name"]]
+    ok(len(ours) == 1, f"tools/list has one {ref['name']}")
+    if not ours:
+        continue
+    walk({k: ours[0][k] for k in ref if k in ours[0]}, ref, ref["name"])
+    ok(ours[0]["inputSchema"].get("required") == ref["inputSchema"]["required"],
+       f"{ref['name']}: required, in the same order")
+    ok(normal({k: ours[0][k] for k in ref}) == normal(ref), f"{ref['name']}: byte for byte after normalisation")
 text = json.dumps(tools)
 ok("$schema" not in text and "additionalProperties" not in text, "no $schema, no additionalProperties")
 ok(all(t.get("description") and t.get("title") and t.get("annotations") for t in tools),

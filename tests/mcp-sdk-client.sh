@@ -23,6 +23,9 @@ if [ -n "$missing" ]; then
 fi
 
 A=sdk@example.com
+export GMAIL_OAUTH_GMAIL_URL="$GMO_FAKE_GOOGLE/gmail/v1/users/me/"
+ctl POST /control/gmail/config "{\"address\":\"$A\"}" >/dev/null
+ctl POST /control/gmail/fixtures >/dev/null
 ctl POST /control/client '{"client_id":"sdk-client","client_secret":"secret-of-sdk-client"}' >/dev/null
 GMO_TEST_REFRESH_TOKEN=$(json_get "$(ctl POST /control/grant '{"client_id":"sdk-client"}')" refresh_token)
 setup_account "$A" keyring-client >/dev/null

@@ -1,12 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # With G_MESSAGES_DEBUG=all, a full run of every door's ordinary and failing
-# paths never shows a secret in argv, on stderr or in a log line.
+# paths (the mail doors too: sendmail and the MCP mail tools) never shows a
+# secret in argv, on stderr or in a log line.
 . "$top_srcdir/tests/tap.sh"
 
 A=me@example.com
 d=$GMO_SESSION_DIR
 export G_MESSAGES_DEBUG=all
+export GMAIL_OAUTH_GMAIL_URL="$GMO_FAKE_GOOGLE/gmail/v1/users/me/"
+ctl POST /control/gmail/fixtures >/dev/null
 secret_client=secret-of-leak-client
 ctl POST /control/client "{\"client_id\":\"leak-client\",\"client_secret\":\"$secret_client\"}" >/dev/null
 ctl POST /control/config '{"rotation": true}' >/dev/null
@@ -42,6 +45,13 @@ log=$d/stderr.log
   printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
     "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"gmail_refresh_token\",\"arguments\":{\"google_refresh_token\":\"wrong-$rt\",\"google_client_id\":\"leak-client\",\"google_client_secret\":\"$secret_client\"}}}" \
     | gmail-oauth mcp >/dev/null
+  # The mail doors, with a token the Gmail API refuses once (refreshed and retried).
+  ctl POST /control/gmail/expire-tokens >/dev/null
+  printf 'From: %s\nTo: you@example.org\nSubject: leak?\n\nno\n' "$A" | gmail-oauth sendmail -t -v
+  printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
+    '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"gmail_search_messages","arguments":{}}}' \
+    '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"gmail_send_message","arguments":{"to":"you@example.org","body":"no"}}}' \
+    | gmail-oauth mcp >/dev/null
 } 2>"$log"
 kill "$watcher"; wait "$watcher" 2>/dev/null
 
@@ -49,6 +59,8 @@ stats=$(ctl GET /control/stats)
 current_rt=$(json_get "$stats" current_refresh_token leak-client)
 ok "$([ -s "$log" ]; echo $?)" "debug output was produced (G_MESSAGES_DEBUG=all)"
 like "$(cat "$log")" 'Refresh' "the debug log traces refreshes"
+like "$(cat "$log")" 'gmail_send_message' "the debug log traces the mail tools"
+is "$(fake_stat gmail_sent)" 2 "sendmail and gmail_send_message each sent their message"
 for name in secret_client rt current_rt; do
   value=${!name}
   unlike "$(cat "$log")" "$value" "no $name in stderr/log lines"

@@ -46,16 +46,11 @@ grant_kept "git get, SIGTERM"
 
 # --- the MCP server ---
 ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
-fifo=$GMO_SESSION_DIR/mcp.in
-mkfifo "$fifo"
-GMAIL_OAUTH_MIN_VALID=86400 gmail-oauth mcp <"$fifo" >/dev/null 2>&1 &
-pid=$!
-exec 3>"$fifo"
-printf '%s\n%s\n' '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}' \
-  '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"gmail_get_access_token","arguments":{}}}' >&3
+mcp_start GMAIL_OAUTH_MIN_VALID=86400
+printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"gmail_get_access_token","arguments":{}}}' >&3
 n=$((n + 1)); in_transit $n
-kill -TERM "$pid"
-wait "$pid"
+kill -TERM "$mcp_pid"
+wait "$mcp_pid"
 exec 3>&-
 grant_kept "MCP, SIGTERM"
 
@@ -65,9 +60,7 @@ broker() {
     --method "io.github.gmail_oauth.Broker1.$1" ${2:+"$2"}
 }
 broker ListAccounts >/dev/null # started
-daemon_pid=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
-  --method org.freedesktop.DBus.GetConnectionUnixProcessID io.github.gmail_oauth.Broker |
-  sed 's/.* \([0-9]*\),)$/\1/')
+daemon_pid=$(bus_pid io.github.gmail_oauth.Broker)
 ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
 broker Refresh "$A" >"$GMO_SESSION_DIR/refresh.out" 2>&1 &
 caller=$!
@@ -93,11 +86,7 @@ gmail-oauth refresh "$A" >/dev/null 2>&1
 n=$(json_get "$(ctl GET /control/stats)" successful_refreshes)
 
 # --- the Secret Service killed with the answer in transit, back 3 s later ---
-keyring_pid() {
-  gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
-    --method org.freedesktop.DBus.GetConnectionUnixProcessID org.freedesktop.secrets |
-    sed 's/.* \([0-9]*\),)$/\1/'
-}
+keyring_pid() { bus_pid org.freedesktop.secrets; }
 # keyring_outage PID-OF-THE-DOOR: kills the keyring once the rotation is in transit,
 # starts a new one 3 s later, and waits for the door
 keyring_outage() {
@@ -125,7 +114,7 @@ grant_kept "git get, keyring killed and back"
 
 kpid=$(keyring_pid)
 ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
-printf '%s\n%s\n' '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}' \
+printf '%s\n%s\n' "$MCP_INIT" \
   '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"gmail_get_access_token","arguments":{}}}' |
   GMAIL_OAUTH_MIN_VALID=86400 gmail-oauth mcp >"$GMO_SESSION_DIR/mcp.out" 2>/dev/null &
 keyring_outage $!

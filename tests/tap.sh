@@ -67,3 +67,26 @@ setup_account() {
     "$client" "$client" "$rt" | gmail-oauth import "$account" 2>/dev/null
   echo "$rt"
 }
+# The pid of the process owning the bus NAME (the daemon, the Secret Service).
+bus_pid() {
+  gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+    --method org.freedesktop.DBus.GetConnectionUnixProcessID "$1" | sed -n 's/^(uint32 \([0-9]*\),)$/\1/p'
+}
+MCP_INIT='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"tap","version":"0"}}}'
+# Starts one long-running `gmail-oauth mcp` reading file descriptor 3 of the calling
+# shell, answering into $mcp_out, already initialized; its pid is $mcp_pid. End it
+# with `exec 3>&-; wait "$mcp_pid"`. Usage: mcp_start [ENVIRONMENT...]
+mcp_start() {
+  local fifo=$GMO_SESSION_DIR/mcp-$$.in
+  mcp_out=$GMO_SESSION_DIR/mcp-$$.out
+  rm -f "$fifo"; mkfifo "$fifo"
+  env "$@" gmail-oauth mcp <"$fifo" >"$mcp_out" 2>/dev/null &
+  mcp_pid=$!
+  exec 3>"$fifo"
+  printf '%s\n' "$MCP_INIT" >&3
+}
+# mcp_answer ID: waits (up to 10 s) for the answer to request ID and prints it.
+mcp_answer() {
+  for _ in $(seq 1 100); do grep -q "\"id\":$1," "$mcp_out" && break; sleep 0.1; done
+  grep "\"id\":$1," "$mcp_out"
+}

@@ -32,7 +32,10 @@ test_error_classes (void)
     { GMO_ERROR_BAD_RESPONSE, "bad-response", "io.github.gmail_oauth.Error.BadResponse", 7 },
     { GMO_ERROR_KEYRING, "keyring", "io.github.gmail_oauth.Error.Keyring", 8 },
     { GMO_ERROR_USAGE, "usage", "io.github.gmail_oauth.Error.Usage", 2 },
+    { GMO_ERROR_SCOPE, "scope", "io.github.gmail_oauth.Error.Scope", 9 },
   };
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (expected) == GMO_ERROR_N_CLASSES);
 
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     {
@@ -199,6 +202,80 @@ test_json_refused (void)
     g_assert_cmpuint (json_object_get_uint64 (json_object_array_get_idx (value, 2)), ==,
                       G_MAXUINT64);
   }
+}
+
+/* Feeds @doc in the pieces that @cuts (ascending offsets) make. */
+static json_object *
+parse_in_pieces (const gchar *doc, gsize len, const gsize *cuts, guint n_cuts, GError **error)
+{
+  g_autoptr (GmoJsonParser) parser = gmo_json_parser_new (GMO_ERROR_BAD_RESPONSE);
+  gsize start = 0;
+
+  for (guint i = 0; i <= n_cuts; i++)
+    {
+      gsize end = i < n_cuts ? cuts[i] : len;
+
+      if (!gmo_json_parser_feed (parser, doc + start, end - start, error))
+        return NULL;
+      start = end;
+    }
+  return gmo_json_parser_finish (parser, error);
+}
+
+static void
+test_json_stream (void)
+{
+  /* Multi-byte characters of 2, 3 and 4 bytes, escapes, a number at the end. */
+  static const char *const valid[] = {
+    "{\"é\": \"ü€😀\", \"q\": \"a\\\"b\\\\\", \"n\": [1, 2.5, -3]}\n", "  12345  ", "\"日本語\"", "7",
+  };
+  static const char *const invalid[] = {
+    "{\"a\": \"\xc3\"}", "{\"a\": 1} x", "{'a': 1}", "\"\xe6\x97\"", "[1, 2", "\"\xf0\x9f\x98\"",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
+    {
+      gsize len = strlen (valid[i]);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (json_object) whole = gmo_json_parse (valid[i], len, GMO_ERROR_USAGE, &error);
+      const gchar *expected;
+
+      g_assert_no_error (error);
+      expected = json_object_to_json_string_ext (whole, JSON_C_TO_STRING_PLAIN);
+      /* Cut in two at every offset, and into single bytes. */
+      for (gsize cut = 0; cut <= len; cut++)
+        {
+          g_autoptr (json_object) value = parse_in_pieces (valid[i], len, &cut, 1, &error);
+
+          g_assert_no_error (error);
+          g_assert_cmpstr (json_object_to_json_string_ext (value, JSON_C_TO_STRING_PLAIN), ==,
+                           expected);
+        }
+      {
+        g_autofree gsize *cuts = g_new (gsize, len);
+        g_autoptr (json_object) value = NULL;
+
+        for (gsize k = 0; k < len; k++)
+          cuts[k] = k;
+        value = parse_in_pieces (valid[i], len, cuts, (guint) len, &error);
+        g_assert_no_error (error);
+        g_assert_cmpstr (json_object_to_json_string_ext (value, JSON_C_TO_STRING_PLAIN), ==,
+                         expected);
+      }
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      gsize len = strlen (invalid[i]);
+
+      for (gsize cut = 0; cut <= len; cut++)
+        {
+          g_autoptr (GError) error = NULL;
+          g_autoptr (json_object) value = parse_in_pieces (invalid[i], len, &cut, 1, &error);
+
+          g_assert_null (value);
+          g_assert_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE);
+        }
+    }
 }
 
 static void
@@ -426,6 +503,7 @@ main (int argc, char **argv)
   g_test_add_func ("/json/valid", test_json_valid);
   g_test_add_func ("/json/invalid", test_json_invalid);
   g_test_add_func ("/json/refused", test_json_refused);
+  g_test_add_func ("/json/stream", test_json_stream);
   g_test_add_func ("/json/getters", test_json_getters);
   g_test_add_func ("/json/output-one-line", test_json_output_one_line);
   g_test_add_func ("/json/wipe", test_json_wipe);

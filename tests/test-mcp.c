@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "gmo-autocleanups.h"
 #include "gmo-json.h"
 #include "gmo-mcp.h"
 
@@ -30,14 +31,20 @@ tool_echo (json_object *arguments, gboolean *out_is_error)
 }
 
 static const GmoMcpTool test_tools[] = {
-  { "echo", "Echo", "Echoes its arguments", "{\"type\": \"object\", \"properties\": {}}",
+  { "echo", "Echo", "Echoes its arguments", "{\"type\": \"object\", \"properties\": {}}", NULL,
     GMO_MCP_TOOL_READ_ONLY, tool_echo },
+  /* The same with an output schema: its successful results carry
+   * structuredContent. */
+  { "echo_structured", "Echo structured", "Echoes its arguments as structured content",
+    "{\"type\": \"object\", \"properties\": {}}", "{\"type\": \"object\"}",
+    GMO_MCP_TOOL_DESTRUCTIVE | GMO_MCP_TOOL_IDEMPOTENT | GMO_MCP_TOOL_CREDENTIALS, tool_echo },
 };
 
 static GmoMcpServer *
 server_new (gboolean initialize)
 {
-  GmoMcpServer *server = gmo_mcp_server_new ("Two sentences. Here.", test_tools, 1);
+  GmoMcpServer *server = gmo_mcp_server_new ("Two sentences. Here.", test_tools,
+                                             G_N_ELEMENTS (test_tools));
 
   if (initialize)
     {
@@ -212,7 +219,15 @@ test_initialize (void)
                  "\"title\":\"Echo\",\"description\":\"Echoes its arguments\","
                  "\"inputSchema\":{\"type\":\"object\",\"properties\":{}},"
                  "\"annotations\":{\"title\":\"Echo\",\"readOnlyHint\":true,"
-                 "\"destructiveHint\":false,\"idempotentHint\":false,\"openWorldHint\":false}}]}}");
+                 "\"destructiveHint\":false,\"idempotentHint\":false,\"openWorldHint\":false}},"
+                 /* The output schema follows the input schema; the
+                  * credentials flag is no annotation. */
+                 "{\"name\":\"echo_structured\",\"title\":\"Echo structured\","
+                 "\"description\":\"Echoes its arguments as structured content\","
+                 "\"inputSchema\":{\"type\":\"object\",\"properties\":{}},"
+                 "\"outputSchema\":{\"type\":\"object\"},"
+                 "\"annotations\":{\"title\":\"Echo structured\",\"readOnlyHint\":false,"
+                 "\"destructiveHint\":true,\"idempotentHint\":true,\"openWorldHint\":false}}]}}");
 }
 
 static void
@@ -238,6 +253,22 @@ test_tools_call (void)
                  "\\\"invalid_grant: revoked\\\",\\\"error_code\\\":\\\"reauthorize\\\","
                  "\\\"status\\\":\\\"error\\\"}\"}],\"isError\":true}}");
   g_assert_cmpint (echo_calls, ==, 3);
+  /* With an output schema: the same JSON as text and as structuredContent,
+   * but only for a success (an error result is not checked against it). */
+  assert_answer (server,
+                 "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"echo_structured\",\"arguments\":{\"a\":[\"b\",1]}}}",
+                 "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"content\":[{\"type\":\"text\","
+                 "\"text\":\"{\\\"a\\\":[\\\"b\\\",1]}\"}],"
+                 "\"structuredContent\":{\"a\":[\"b\",1]},\"isError\":false}}");
+  assert_answer (server,
+                 "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\","
+                 "\"params\":{\"name\":\"echo_structured\",\"arguments\":{\"fail\":\"1\"}}}",
+                 "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"content\":[{\"type\":\"text\","
+                 "\"text\":\"{\\\"error\\\":\\\"line one line two\\\",\\\"details\\\":"
+                 "\\\"invalid_grant: revoked\\\",\\\"error_code\\\":\\\"reauthorize\\\","
+                 "\\\"status\\\":\\\"error\\\"}\"}],\"isError\":true}}");
+  g_assert_cmpint (echo_calls, ==, 5);
   assert_answer (server, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\","
                          "\"params\":{\"name\":\"nope\"}}",
                  "{\"jsonrpc\":\"2.0\",\"id\":4,\"error\":{\"code\":-32602,"
@@ -249,7 +280,7 @@ test_tools_call (void)
                          "\"params\":{\"name\":\"echo\",\"arguments\":[1]}}",
                  "{\"jsonrpc\":\"2.0\",\"id\":4,\"error\":{\"code\":-32602,"
                  "\"message\":\"The arguments must be an object\"}}");
-  g_assert_cmpint (echo_calls, ==, 3);
+  g_assert_cmpint (echo_calls, ==, 5);
 }
 
 static void
@@ -335,6 +366,152 @@ test_feed_long (void)
   g_assert_cmpstr (g_ptr_array_index (out, 4), ==, g_ptr_array_index (out, 2));
 }
 
+/* json-c's own parser, which saturates integers beyond 64 bits where
+ * gmo_json_parse() may refuse them: the readers must cope either way. */
+static json_object *
+args_parse (const gchar *text)
+{
+  json_object *arguments = json_tokener_parse (text);
+
+  g_assert_true (json_object_is_type (arguments, json_type_object));
+  return arguments;
+}
+
+static void
+test_args_string (void)
+{
+  g_autoptr (json_object) arguments = args_parse (
+      "{\"s\":\"x\",\"empty\":\"\",\"null\":null,\"n\":1,\"nul\":\"a\\u0000b\"}");
+  g_autoptr (GError) error = NULL;
+  const gchar *value = "unset";
+
+  g_assert_true (gmo_mcp_args_get_string (arguments, "s", &value, &error));
+  g_assert_cmpstr (value, ==, "x");
+  /* Absent, null and empty all mean "not given". */
+  for (gsize i = 0; i < 3; i++)
+    {
+      const gchar *names[] = { "absent", "null", "empty" };
+
+      value = "unset";
+      g_assert_true (gmo_mcp_args_get_string (arguments, names[i], &value, &error));
+      g_assert_null (value);
+    }
+  g_assert_false (gmo_mcp_args_get_string (arguments, "n", &value, &error));
+  g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
+  g_assert_cmpstr (error->message, ==, "n must be a string");
+  g_clear_error (&error);
+  g_assert_false (gmo_mcp_args_get_string (arguments, "nul", &value, &error));
+  g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
+}
+
+static void
+test_args_line (void)
+{
+  g_autoptr (json_object) arguments = args_parse (
+      "{\"to\":\"a@example.com, B <b@example.com>\",\"lf\":\"a@example.com\\nBcc: c@example.com\","
+      "\"cr\":\"x\\ry\",\"n\":1}");
+  g_autoptr (GError) error = NULL;
+  const gchar *value = NULL;
+  const gchar *bad[] = { "lf", "cr" };
+
+  g_assert_true (gmo_mcp_args_get_line (arguments, "to", &value, &error));
+  g_assert_cmpstr (value, ==, "a@example.com, B <b@example.com>");
+  g_assert_true (gmo_mcp_args_get_line (arguments, "absent", &value, &error));
+  g_assert_null (value);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree gchar *expected = g_strdup_printf ("%s must be one line", bad[i]);
+
+      g_assert_false (gmo_mcp_args_get_line (arguments, bad[i], &value, &error));
+      g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
+      g_assert_cmpstr (error->message, ==, expected);
+      g_assert_null (value);
+      g_clear_error (&error);
+    }
+  g_assert_false (gmo_mcp_args_get_line (arguments, "n", &value, &error));
+  g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
+}
+
+static void
+test_args_int (void)
+{
+  g_autoptr (json_object) arguments = args_parse (
+      "{\"one\":1,\"max\":500,\"zero\":0,\"big\":501,\"float\":10.0,\"str\":\"10\","
+      "\"huge\":123456789012345678901234567890,\"neg\":-5,\"null\":null}");
+  g_autoptr (GError) error = NULL;
+  gint64 value = 10;
+  const gchar *bad[] = { "zero", "big", "float", "str", "huge", "neg" };
+
+  g_assert_true (gmo_mcp_args_get_int (arguments, "absent", 1, 500, &value, &error));
+  g_assert_cmpint (value, ==, 10);
+  g_assert_true (gmo_mcp_args_get_int (arguments, "null", 1, 500, &value, &error));
+  g_assert_cmpint (value, ==, 10);
+  g_assert_true (gmo_mcp_args_get_int (arguments, "one", 1, 500, &value, &error));
+  g_assert_cmpint (value, ==, 1);
+  g_assert_true (gmo_mcp_args_get_int (arguments, "max", 1, 500, &value, &error));
+  g_assert_cmpint (value, ==, 500);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree gchar *expected = g_strdup_printf ("%s must be an integer from 1 to 500", bad[i]);
+
+      value = 7;
+      g_assert_false (gmo_mcp_args_get_int (arguments, bad[i], 1, 500, &value, &error));
+      g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
+      g_assert_cmpstr (error->message, ==, expected);
+      g_assert_cmpint (value, ==, 7);
+      g_clear_error (&error);
+    }
+}
+
+static void
+test_args_boolean (void)
+{
+  g_autoptr (json_object) arguments = args_parse ("{\"t\":true,\"f\":false,\"one\":1,"
+                                                  "\"s\":\"true\"}");
+  g_autoptr (GError) error = NULL;
+  gboolean value = FALSE;
+
+  g_assert_true (gmo_mcp_args_get_boolean (arguments, "t", &value, &error));
+  g_assert_true (value);
+  g_assert_true (gmo_mcp_args_get_boolean (arguments, "absent", &value, &error));
+  g_assert_true (value);
+  g_assert_true (gmo_mcp_args_get_boolean (arguments, "f", &value, &error));
+  g_assert_false (value);
+  g_assert_false (gmo_mcp_args_get_boolean (arguments, "one", &value, &error));
+  g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
+  g_assert_cmpstr (error->message, ==, "one must be true or false");
+  g_clear_error (&error);
+  g_assert_false (gmo_mcp_args_get_boolean (arguments, "s", &value, &error));
+  g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
+}
+
+static void
+test_args_strv (void)
+{
+  g_autoptr (json_object) arguments = args_parse (
+      "{\"a\":[\"x\",\"Y z\"],\"e\":[],\"s\":\"x\",\"mixed\":[\"x\",1],"
+      "\"blank\":[\"\"]}");
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) value = NULL;
+  const gchar *bad[] = { "s", "mixed", "blank" };
+
+  g_assert_true (gmo_mcp_args_get_strv (arguments, "a", &value, &error));
+  g_assert_cmpstrv (value, ((const gchar *[]){ "x", "Y z", NULL }));
+  g_clear_pointer (&value, g_strfreev);
+  g_assert_true (gmo_mcp_args_get_strv (arguments, "e", &value, &error));
+  g_assert_cmpstrv (value, ((const gchar *[]){ NULL }));
+  g_clear_pointer (&value, g_strfreev);
+  g_assert_true (gmo_mcp_args_get_strv (arguments, "absent", &value, &error));
+  g_assert_null (value);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (gmo_mcp_args_get_strv (arguments, bad[i], &value, &error));
+      g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
+      g_assert_null (value);
+      g_clear_error (&error);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -348,5 +525,10 @@ main (int argc, char **argv)
   g_test_add_func ("/mcp/tools-call", test_tools_call);
   g_test_add_func ("/mcp/feed", test_feed);
   g_test_add_func ("/mcp/feed-long", test_feed_long);
+  g_test_add_func ("/mcp/args/string", test_args_string);
+  g_test_add_func ("/mcp/args/line", test_args_line);
+  g_test_add_func ("/mcp/args/int", test_args_int);
+  g_test_add_func ("/mcp/args/boolean", test_args_boolean);
+  g_test_add_func ("/mcp/args/strv", test_args_strv);
   return g_test_run ();
 }

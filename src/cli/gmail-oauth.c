@@ -279,7 +279,10 @@ static const Command commands[] = {
   { "doctor", gmo_cli_doctor, "[ACCOUNT]", N_("Check the keyring, the grant and the clock") },
   { "config", gmo_cli_config, "CLIENT ACCOUNT",
     N_("Print a mail client's or git's configuration for an account") },
-  { "mcp", gmo_cli_mcp, "", N_("Run the MCP server on stdin and stdout") },
+  { "mcp", gmo_cli_mcp, "[--read-only] [--no-credentials]",
+    N_("Run the MCP server on stdin and stdout") },
+  { "sendmail", gmo_cli_sendmail, "[-t] [-i] [-f ACCOUNT] [RECIPIENT...]",
+    N_("Send a message from stdin through the Gmail API") },
 };
 
 static void
@@ -307,12 +310,17 @@ print_usage (void)
   fprintf (stream, "  %d  %s\n", GMO_EXIT_TRANSIENT,
            _("transient: network, timeout or server trouble; retry later"));
   fprintf (stream, "  %d  %s\n", GMO_EXIT_BAD_RESPONSE,
-           _("bad-response: the token endpoint answered something invalid"));
+           _("bad-response: a Google endpoint answered something invalid"));
   fprintf (stream, "  %d  %s\n", GMO_EXIT_KEYRING,
            _("keyring: the Secret Service is missing or locked"));
+  fprintf (stream, "  %d  %s\n", GMO_EXIT_SCOPE,
+           _("scope: the grant lacks a Gmail scope the call needs; log in again with it"));
+  fprintf (stream, "%s\n", _("(gmail-oauth sendmail has sendmail's statuses instead: see its "
+                             "--help.)"));
   fprintf (stream, "\n%s\n", _("Environment: GMAIL_OAUTH_TOKEN_URL, GMAIL_OAUTH_AUTH_URL, "
-                               "GMAIL_OAUTH_REVOKE_URL override Google's endpoints; "
-                               "GMAIL_OAUTH_MIN_VALID sets the freshness margin."));
+                               "GMAIL_OAUTH_REVOKE_URL and GMAIL_OAUTH_GMAIL_URL override "
+                               "Google's endpoints; GMAIL_OAUTH_MIN_VALID sets the freshness "
+                               "margin."));
 }
 
 int

@@ -3,6 +3,8 @@
  * verdict a line. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -117,9 +119,9 @@ static gchar *
 format_age (gint64 seconds)
 {
   if (seconds < 2 * 3600)
-    return g_strdup_printf (_("%" G_GINT64_FORMAT " min"), seconds / 60);
+    return g_strdup_printf (_("%" PRId64 " min"), seconds / 60);
   if (seconds < 2 * 24 * 3600)
-    return g_strdup_printf (_("%" G_GINT64_FORMAT " h"), seconds / 3600);
+    return g_strdup_printf (_("%" PRId64 " h"), seconds / 3600);
   return g_strdup_printf (_("%.1f days"), seconds / 86400.0);
 }
 
@@ -216,7 +218,7 @@ check_account (Report *report, const gchar *account, ClockSample *clock)
   if (refreshed != NULL && server_date > 0)
     *clock = (ClockSample){ server_date, gmo_now () };
   if (refreshed != NULL)
-    report_line (report, VERDICT_OK, 0, _("%s: refresh works (new token valid for %" G_GINT64_FORMAT
+    report_line (report, VERDICT_OK, 0, _("%s: refresh works (new token valid for %" PRId64
                                           " s)"),
                  normalized, refreshed->expires_at - gmo_now ());
   else /* The broker's message names the account already. */
@@ -237,12 +239,12 @@ check_clock (Report *report, const ClockSample *clock)
     }
   if (ABS (skew) > MAX_CLOCK_SKEW)
     report_line (report, VERDICT_WARN, 0,
-                 _("clock: this machine's clock is %" G_GINT64_FORMAT " s %s the token "
+                 _("clock: this machine's clock is %" PRId64 " s %s the token "
                    "endpoint's; token expiry times will be off: synchronise the clock (NTP)"),
                  ABS (skew), skew > 0 ? _("ahead of") : _("behind"));
   else
     report_line (report, VERDICT_OK, 0,
-                 _("clock: within %" G_GINT64_FORMAT " s of the token endpoint's"), ABS (skew));
+                 _("clock: within %" PRId64 " s of the token endpoint's"), ABS (skew));
 }
 
 int

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 int gmo_cli_login (int argc, char **argv);
 int gmo_cli_doctor (int argc, char **argv);
 int gmo_cli_mcp (int argc, char **argv);
+int gmo_cli_sendmail (int argc, char **argv);
 int gmo_cli_import (int argc, char **argv);
 int gmo_cli_list (int argc, char **argv);
 int gmo_cli_status (int argc, char **argv);

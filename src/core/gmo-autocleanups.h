@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <gmime/gmime.h>
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURL, curl_easy_cleanup)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURLU, curl_url_cleanup)
@@ -18,3 +19,16 @@ gmo_json_object_unref (json_object *object)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, gmo_json_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_tokener, json_tokener_free)
+
+/* GMime 3.2 defines none of its own. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeDataWrapper, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeFilter, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeFormatOptions, g_mime_format_options_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMessage, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMultipart, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeObject, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeParser, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeParserOptions, g_mime_parser_options_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeStream, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeTextPart, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (InternetAddressList, g_object_unref)

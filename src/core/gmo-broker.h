@@ -19,6 +19,7 @@ typedef enum
 } GmoBrokerFlags;
 
 void gmo_broker_keep_unsaved (void);
+void gmo_broker_cache_tokens (void);
 gboolean gmo_broker_flush_unsaved (void);
 gint64 gmo_broker_min_valid_default (void);
 gboolean gmo_broker_token_is_fresh (const GmoGrant *grant, gint64 min_valid, gint64 now);

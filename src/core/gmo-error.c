@@ -26,10 +26,11 @@ static const GmoErrorClass error_classes[] = {
     GMO_EXIT_BAD_RESPONSE },
   { GMO_ERROR_KEYRING, "keyring", "io.github.gmail_oauth.Error.Keyring", GMO_EXIT_KEYRING },
   { GMO_ERROR_USAGE, "usage", "io.github.gmail_oauth.Error.Usage", GMO_EXIT_USAGE },
+  { GMO_ERROR_SCOPE, "scope", "io.github.gmail_oauth.Error.Scope", GMO_EXIT_SCOPE },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (error_classes) == GMO_ERROR_N_CLASSES);
-G_STATIC_ASSERT (GMO_ERROR_USAGE + 1 == GMO_ERROR_N_CLASSES);
+G_STATIC_ASSERT (GMO_ERROR_SCOPE + 1 == GMO_ERROR_N_CLASSES);
 
 /**
  * gmo_error_quark:

@@ -16,9 +16,10 @@ typedef enum
   GMO_ERROR_BAD_RESPONSE, /* the endpoint answered nonsense */
   GMO_ERROR_KEYRING,      /* no Secret Service, locked, prompt dismissed */
   GMO_ERROR_USAGE,        /* bad arguments or protocol input */
+  GMO_ERROR_SCOPE,        /* the grant lacks a scope the call needs (Gmail API 403) */
 } GmoError;
 
-#define GMO_ERROR_N_CLASSES 7
+#define GMO_ERROR_N_CLASSES 8
 
 #define GMO_ERROR (gmo_error_quark ())
 GQuark gmo_error_quark (void);
@@ -37,5 +38,6 @@ const char *gmo_error_class_name_for_code (GmoError code);
 #define GMO_EXIT_TRANSIENT 6
 #define GMO_EXIT_BAD_RESPONSE 7
 #define GMO_EXIT_KEYRING 8
+#define GMO_EXIT_SCOPE 9
 
 G_END_DECLS

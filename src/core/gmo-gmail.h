@@ -23,8 +23,11 @@ G_BEGIN_DECLS
  * - 429, 5xx and 403 rateLimitExceeded/userRateLimitExceeded are TRANSIENT,
  *   after the bounded retries of gmo_http_perform() (Retry-After honoured);
  * - 400 and 404 (a bad query, an unknown message id) are USAGE, with Gmail's
- *   own message; anything malformed is BAD_RESPONSE.
- * No message ever contains a token. */
+ *   own message (so are other 4xx, such as a 403 for delegation or policy);
+ *   anything malformed is BAD_RESPONSE; bad arguments are USAGE before any
+ *   request is made.
+ * Messages of a keyring-backed client start with its account. No message
+ * ever contains a token. */
 
 /* The scopes a call needs, as the SCOPE error names them. */
 #define GMO_GMAIL_SCOPE_FULL "https://mail.google.com/"
@@ -34,8 +37,10 @@ G_BEGIN_DECLS
 #define GMO_GMAIL_SCOPE_MODIFY "https://www.googleapis.com/auth/gmail.modify"
 #define GMO_GMAIL_SCOPE_LABELS "https://www.googleapis.com/auth/gmail.labels"
 
-/* The simple messages.send/drafts call takes up to about 5 MB of message;
- * larger ones go to the upload endpoint (up to 35 MB). */
+/* The simple messages.send/drafts call takes a request of up to about 5 MB,
+ * which holds the message in base64 (4/3 of its size): gmo_gmail_send() and
+ * gmo_gmail_create_draft() use it for messages up to about 3.7 MB and the
+ * upload endpoint for larger ones, up to 35 MB of message. */
 #define GMO_GMAIL_SIMPLE_SEND_MAX (5 * 1000 * 1000)
 #define GMO_GMAIL_UPLOAD_MAX (35 * 1000 * 1000)
 

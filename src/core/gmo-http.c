@@ -6,6 +6,8 @@
  * answer means is the caller's business (a GmoHttpClassifyFunc). */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -34,31 +36,26 @@
 
 static const gint64 backoff_ms[MAX_ATTEMPTS - 1] = { 1000, 2000 };
 
-static const struct
-{
-  const gchar *variable;
-  const gchar *default_url;
-} endpoints[] = {
-  [GMO_ENDPOINT_TOKEN] = { "GMAIL_OAUTH_TOKEN_URL", "https://oauth2.googleapis.com/token" },
-  [GMO_ENDPOINT_AUTH] = { "GMAIL_OAUTH_AUTH_URL", "https://accounts.google.com/o/oauth2/v2/auth" },
-  [GMO_ENDPOINT_REVOKE] = { "GMAIL_OAUTH_REVOKE_URL", "https://oauth2.googleapis.com/revoke" },
-};
-
 /* What one HTTP attempt brought back. */
 typedef struct
 {
-  GCancellable *cancellable; /* borrowed */
-  GmoSecretBytes *body;      /* the response body: may hold tokens */
-  gsize capacity;            /* bytes reserved in body, so that it never reallocates unwiped */
-  gsize max_body;            /* the request's max_answer */
+  GCancellable *cancellable;     /* borrowed */
+  const GmoHttpRequest *request; /* borrowed: for its sink */
+  CURL *curl;                    /* borrowed, during the transfer */
+  GmoSecretBytes *body;          /* the response body: may hold tokens */
+  gsize capacity;                /* bytes reserved in body, so that it never reallocates unwiped */
+  gsize max_body;                /* the request's max_answer */
+  gsize delivered;               /* body bytes received, kept or given to the sink */
   gboolean too_large;
-  gboolean setup_failed; /* a curl_easy_setopt failed: nothing was sent */
-  long status;           /* HTTP status, 0 when none arrived */
-  gint64 retry_after;    /* Retry-After in seconds, -1 when absent */
-  gint64 retry_at;       /* Retry-After as an HTTP-date, unix seconds, 0 when absent */
-  gint64 server_date;    /* Date header, unix seconds, 0 when absent */
-  gint64 received;       /* local receipt time, unix seconds */
-  gint64 signal_seen;    /* monotonic time a termination signal was first seen waiting, or 0 */
+  gboolean sinking;              /* the body goes to the request's sink */
+  GError *sink_error;            /* why the sink refused the body */
+  gboolean setup_failed;         /* a curl_easy_setopt failed: nothing was sent */
+  long status;                   /* HTTP status, 0 when none arrived */
+  gint64 retry_after;            /* Retry-After in seconds, -1 when absent */
+  gint64 retry_at;               /* Retry-After as an HTTP-date, unix seconds, 0 when absent */
+  gint64 server_date;            /* Date header, unix seconds, 0 when absent */
+  gint64 received;               /* local receipt time, unix seconds */
+  gint64 signal_seen;            /* monotonic time a termination signal was first seen, or 0 */
   gchar curl_error[CURL_ERROR_SIZE];
 } Reply;
 
@@ -69,147 +66,33 @@ gmo_http_answer_clear (GmoHttpAnswer *answer)
   memset (answer, 0, sizeof *answer);
 }
 
-/**
- * gmo_http_check_url:
- * @url: an endpoint URL
- * @error: return location for a %GMO_ERROR_USAGE error (or the error of
- *   gmo_curl_load())
- *
- * Accepts only https:// URLs, and http:// to a loopback host (127.0.0.0/8,
- * ::1, localhost), without user name or password. The message never repeats
- * the URL, which could carry credentials.
- *
- * Returns: %TRUE if @url may be used as an endpoint.
- */
-gboolean
-gmo_http_check_url (const gchar *url, GError **error)
-{
-  g_autoptr (CURLU) parsed = NULL;
-  g_autofree gchar *host = NULL;
-  char *part = NULL;
-  CURLUcode rc;
-  gboolean is_https;
-
-  g_return_val_if_fail (url != NULL, FALSE);
-  /* Every request checks its URL first: libcurl is loaded here. */
-  if (!gmo_curl_load (error))
-    return FALSE;
-  parsed = curl_url ();
-  if (parsed == NULL)
-    g_error ("out of memory");
-
-  rc = curl_url_set (parsed, CURLUPART_URL, url, 0);
-  if (rc != CURLUE_OK)
-    {
-      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("Invalid URL: %s"), curl_url_strerror (rc));
-      return FALSE;
-    }
-
-  if (curl_url_get (parsed, CURLUPART_SCHEME, &part, 0) != CURLUE_OK)
-    part = NULL;
-  is_https = part != NULL && g_ascii_strcasecmp (part, "https") == 0;
-  if (!is_https && (part == NULL || g_ascii_strcasecmp (part, "http") != 0))
-    {
-      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
-                   _("Unsupported URL scheme “%s”: only https:// is allowed (http:// only to a "
-                     "loopback address)"),
-                   part != NULL ? part : "");
-      curl_free (part);
-      return FALSE;
-    }
-  curl_free (part);
-
-  /* User info in an endpoint URL would be sent to the server as a password. */
-  if (curl_url_get (parsed, CURLUPART_USER, &part, 0) == CURLUE_OK
-      || curl_url_get (parsed, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK)
-    {
-      curl_free (part);
-      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
-                   _("The URL must not contain a user name or password"));
-      return FALSE;
-    }
-
-  if (curl_url_get (parsed, CURLUPART_HOST, &part, 0) != CURLUE_OK || part == NULL || !*part)
-    {
-      curl_free (part);
-      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("Invalid URL: no host"));
-      return FALSE;
-    }
-  /* An IPv6 host comes in brackets. */
-  host = part[0] == '[' ? g_strndup (part + 1, strlen (part) - 2) : g_strdup (part);
-  curl_free (part);
-
-  if (!is_https && g_ascii_strcasecmp (host, "localhost") != 0)
-    {
-      g_autoptr (GInetAddress) address = g_inet_address_new_from_string (host);
-
-      if (address == NULL || !g_inet_address_get_is_loopback (address))
-        {
-          g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
-                       _("http:// is allowed only to a loopback address, not to “%s”: use "
-                         "https://"),
-                       host);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/**
- * gmo_http_endpoint_url:
- * @endpoint: which endpoint
- * @error: return location for a %GMO_ERROR_USAGE error (or the error of
- *   gmo_curl_load())
- *
- * The endpoint's URL: Google's, or the one in its environment variable
- * (GMAIL_OAUTH_TOKEN_URL, GMAIL_OAUTH_AUTH_URL, GMAIL_OAUTH_REVOKE_URL; an empty
- * one counts as unset), checked with gmo_http_check_url().
- *
- * Returns: (transfer full): the URL, or %NULL with @error set.
- */
-gchar *
-gmo_http_endpoint_url (GmoEndpoint endpoint, GError **error)
-{
-  const gchar *url = NULL;
-  const gchar *variable = NULL;
-
-  switch (endpoint)
-    {
-    case GMO_ENDPOINT_TOKEN:
-    case GMO_ENDPOINT_AUTH:
-    case GMO_ENDPOINT_REVOKE:
-      variable = endpoints[endpoint].variable;
-      url = g_getenv (variable);
-      if (url == NULL || *url == '\0')
-        url = endpoints[endpoint].default_url;
-      break;
-    default:
-      g_return_val_if_reached (NULL);
-    }
-
-  /* Loaded here first (gmo_http_check_url() would): its failure is not the variable's. */
-  if (!gmo_curl_load (error))
-    return NULL;
-  if (!gmo_http_check_url (url, error))
-    {
-      g_prefix_error (error, "%s: ", variable);
-      return NULL;
-    }
-  return g_strdup (url);
-}
-
-
 static size_t
 on_curl_write (char *data, size_t size, size_t nmemb, void *user_data)
 {
   Reply *reply = user_data;
   gsize len = size * nmemb;
 
-  if (len > reply->max_body - reply->body->len)
+  if (len > reply->max_body - reply->delivered)
     {
       /* Returning less than len aborts the transfer. */
       reply->too_large = TRUE;
       return 0;
+    }
+  if (reply->delivered == 0 && reply->request->sink != NULL)
+    {
+      long status = 0;
+
+      /* The headers are in: a success body goes to the sink, an error
+       * answer (small, and what the classifier reads) to the buffer. */
+      if (curl_easy_getinfo (reply->curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
+        reply->sinking = status >= 200 && status < 300;
+    }
+  reply->delivered += len;
+  if (reply->sinking)
+    {
+      if (!reply->request->sink (data, len, reply->request->sink_data, &reply->sink_error))
+        return 0;
+      return len;
     }
   if (reply->body->len + len > reply->capacity)
     {
@@ -323,7 +206,11 @@ http_attempt (const GmoHttpRequest *request, glong timeout_ms, Reply *reply)
   reply->capacity = MIN (4096, request->max_answer);
   reply->max_body = request->max_answer;
   reply->body = g_byte_array_sized_new (reply->capacity);
+  reply->request = request;
+  reply->delivered = 0;
   reply->too_large = FALSE;
+  reply->sinking = FALSE;
+  g_clear_error (&reply->sink_error);
   reply->setup_failed = FALSE;
   reply->status = 0;
   reply->retry_after = -1;
@@ -331,6 +218,9 @@ http_attempt (const GmoHttpRequest *request, glong timeout_ms, Reply *reply)
   reply->server_date = 0;
   reply->curl_error[0] = '\0';
   reply->signal_seen = 0;
+
+  if (request->sink != NULL)
+    request->sink (NULL, 0, request->sink_data, NULL);
 
   curl = curl_easy_init ();
   if (curl == NULL)
@@ -387,7 +277,9 @@ http_attempt (const GmoHttpRequest *request, glong timeout_ms, Reply *reply)
       return rc;
     }
 
+  reply->curl = curl;
   rc = curl_easy_perform (curl);
+  reply->curl = NULL;
   reply->received = g_get_real_time () / G_USEC_PER_SEC;
   if (curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &reply->status) != CURLE_OK)
     reply->status = 0;
@@ -461,6 +353,12 @@ classify_attempt (const GmoHttpRequest *request, GmoHttpClassifyFunc classify, R
     {
       *details = g_strdup ("cancelled");
       g_set_error (error, GMO_ERROR, GMO_ERROR_TRANSIENT, _("The request was cancelled."));
+      return FALSE;
+    }
+  if (reply->sink_error != NULL)
+    {
+      *details = g_strdup (reply->sink_error->message);
+      g_propagate_error (error, g_steal_pointer (&reply->sink_error));
       return FALSE;
     }
   if (reply->too_large)
@@ -587,7 +485,7 @@ gmo_http_perform (const GmoHttpRequest *request, GmoHttpClassifyFunc classify,
               g_clear_error (&local_error);
               /* Translators: the first %s is who answered, such as “the OAuth endpoint”. */
               g_set_error (&local_error, GMO_ERROR, GMO_ERROR_TRANSIENT,
-                           _("Asked by %s to retry after %" G_GINT64_FORMAT " seconds (%s)."),
+                           _("Asked by %s to retry after %" PRId64 " seconds (%s)."),
                            request->service, reply.retry_after, details);
             }
           g_debug ("%s %s: no time left for another attempt", request->method, request->url);
@@ -620,5 +518,6 @@ gmo_http_perform (const GmoHttpRequest *request, GmoHttpClassifyFunc classify,
     *out_details = g_steal_pointer (&details);
   g_propagate_error (error, g_steal_pointer (&local_error));
   gmo_bytes_wipe_free (reply.body);
+  g_clear_error (&reply.sink_error);
   return FALSE;
 }

@@ -13,7 +13,16 @@ typedef enum
   GMO_ENDPOINT_TOKEN,  /* GMAIL_OAUTH_TOKEN_URL, https://oauth2.googleapis.com/token */
   GMO_ENDPOINT_AUTH,   /* GMAIL_OAUTH_AUTH_URL, https://accounts.google.com/o/oauth2/v2/auth */
   GMO_ENDPOINT_REVOKE, /* GMAIL_OAUTH_REVOKE_URL, https://oauth2.googleapis.com/revoke */
+  GMO_ENDPOINT_GMAIL,  /* GMAIL_OAUTH_GMAIL_URL, https://gmail.googleapis.com/gmail/v1/users/me/ */
 } GmoEndpoint;
+
+/* Takes the body of a success (2xx) answer while it arrives, so that a large
+ * answer is never held whole a second time: gmo_http_perform() then leaves
+ * the answer's body empty. Every attempt starts with a call with @data %NULL
+ * (forget what an earlier attempt delivered). Returning %FALSE with @error set
+ * aborts the transfer, and the call fails with that error without a retry. */
+typedef gboolean (*GmoHttpSinkFunc) (const gchar *data, gsize len, gpointer user_data,
+                                     GError **error);
 
 /* One request, as gmo_http_perform() sends it. Nothing here is copied: the
  * body and the bearer token may be secrets, and stay where the caller keeps
@@ -23,11 +32,13 @@ typedef struct
   const gchar *method;       /* "GET" or "POST" */
   const gchar *url;          /* checked with gmo_http_check_url() by the caller */
   const gchar *content_type; /* (nullable): of the body */
-  const gchar *body;         /* (nullable): the POST body */
+  const gchar *body;         /* (nullable): the POST body (not copied, so it may be large) */
   gsize body_len;
   const gchar *bearer;       /* (nullable): sent as "Authorization: Bearer ..." */
   gsize max_answer;          /* the largest answer body accepted */
   const gchar *service;      /* (translated) who answers, for messages: "the OAuth endpoint" */
+  GmoHttpSinkFunc sink;      /* (nullable): where a 2xx body goes, instead of the answer */
+  gpointer sink_data;
 } GmoHttpRequest;
 
 /* A complete answer that came back. */
@@ -52,6 +63,7 @@ typedef gboolean (*GmoHttpClassifyFunc) (const GmoHttpRequest *request,
 
 gboolean gmo_http_check_url (const gchar *url, GError **error);
 gchar *gmo_http_endpoint_url (GmoEndpoint endpoint, GError **error);
+void gmo_http_form_add (GString *form, const gchar *key, const gchar *value);
 gchar *gmo_http_sanitize (const gchar *text);
 gboolean gmo_http_is_retryable_status (long status);
 gboolean gmo_http_perform (const GmoHttpRequest *request, GmoHttpClassifyFunc classify,

@@ -8,196 +8,6 @@
 #include "gmo-autocleanups.h"
 #include "gmo-json.h"
 
-/* The value of the four hex digits at @p, before @end; -1 if they are not. */
-static gint
-hex4 (const gchar *p, const gchar *end)
-{
-  gint value = 0;
-
-  if (end - p < 4)
-    return -1;
-  for (guint i = 0; i < 4; i++)
-    {
-      gint digit = g_ascii_xdigit_value (p[i]);
-
-      if (digit < 0)
-        return -1;
-      value = value * 16 + digit;
-    }
-  return value;
-}
-
-/* Checks the \u escape whose 'u' is at *@p, and moves *@p to its last
- * character: FALSE for a lone UTF-16 surrogate. A malformed escape is left to
- * json-c, which refuses it. */
-static gboolean
-unicode_escape_ok (const gchar **p, const gchar *end)
-{
-  gint unit = hex4 (*p + 1, end);
-
-  if (unit < 0xD800 || unit > 0xDFFF)
-    {
-      *p += unit < 0 ? 0 : 4;
-      return TRUE;
-    }
-  /* A high surrogate must be followed by the escape of a low one. */
-  if (unit >= 0xDC00 || end - *p < 11 || (*p)[5] != '\\' || (*p)[6] != 'u')
-    return FALSE;
-  unit = hex4 (*p + 7, end);
-  if (unit < 0xDC00 || unit > 0xDFFF)
-    return FALSE;
-  *p += 10;
-  return TRUE;
-}
-
-/* An integer of @len bytes at @p fits in 64 bits (signed when negative). */
-static gboolean
-integer_fits (const gchar *p, gsize len)
-{
-  g_autofree gchar *text = NULL;
-  g_autoptr (GError) error = NULL;
-
-  /* Up to 18 characters, "999999999999999999" at most, always fit. */
-  if (len < 19)
-    return TRUE;
-  text = g_strndup (p, len);
-  if (*text == '-')
-    g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, NULL, &error);
-  else
-    g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, NULL, &error);
-  /* A malformed number is json-c's to refuse. */
-  return !g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS);
-}
-
-/* What json-c 0.16 lets through or silently changes although RFC 8259 (or
- * RFC 7493's I-JSON) does not allow it: 'single-quoted' strings, even in
- * strict mode; \u escapes of lone UTF-16 surrogates, which it turns into
- * U+FFFD; integers beyond 64 bits, which it saturates. Returns the problem
- * (untranslated), or %NULL. */
-static const gchar *
-lexical_problem (const gchar *data, gsize len)
-{
-  const gchar *end = data + len;
-  gboolean in_string = FALSE;
-
-  for (const gchar *p = data; p < end; p++)
-    {
-      if (in_string)
-        {
-          if (*p == '"')
-            in_string = FALSE;
-          else if (*p == '\\' && p + 1 < end && *++p == 'u' && !unicode_escape_ok (&p, end))
-            return N_("lone UTF-16 surrogate escape");
-        }
-      else if (*p == '"')
-        in_string = TRUE;
-      else if (*p == '\'')
-        return N_("single-quoted string");
-      else if (*p == '-' || g_ascii_isdigit (*p))
-        {
-          const gchar *start = p;
-          gboolean integer = TRUE;
-
-          while (p + 1 < end
-                 && (g_ascii_isdigit (p[1]) || p[1] == '.' || p[1] == 'e' || p[1] == 'E'
-                     || p[1] == '+' || p[1] == '-'))
-            {
-              p++;
-              integer = integer && g_ascii_isdigit (*p);
-            }
-          if (integer && !integer_fits (start, p + 1 - start))
-            return N_("integer beyond 64 bits");
-        }
-    }
-  return NULL;
-}
-
-/**
- * gmo_json_parse:
- * @data: bytes that should hold exactly one JSON value
- * @len: their length
- * @code: the error class to report a bad document with
- * @error: return location for an error
- *
- * Parses strictly (RFC 8259, no comments or single quotes), accepts only valid
- * UTF-8 (no overlong forms, surrogates or code points above U+10FFFF, nor
- * escapes of lone surrogates), limits nesting to %GMO_JSON_MAX_DEPTH, refuses
- * integers beyond 64 bits (rather than change them) and anything but white
- * space after the value. A NUL byte anywhere is an error. Every string of the
- * value is then valid UTF-8.
- *
- * Returns: (transfer full) (nullable): the value, or %NULL with @error set;
- * also %NULL, without an error, for the document `null`.
- */
-json_object *
-gmo_json_parse (const gchar *data, gsize len, GmoError code, GError **error)
-{
-  g_autoptr (json_tokener) tok = NULL;
-  g_autoptr (json_object) value = NULL;
-  enum json_tokener_error jerr;
-  const gchar *problem;
-  gsize end;
-
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
-
-  /* An empty answer may come without a buffer: no NULL for memchr and json-c. */
-  if (len == 0)
-    data = "";
-  if (len > G_MAXINT)
-    {
-      g_set_error (error, GMO_ERROR, code, _("JSON document too large"));
-      return NULL;
-    }
-  if (memchr (data, '\0', len) != NULL)
-    {
-      g_set_error (error, GMO_ERROR, code, _("JSON document contains a NUL byte"));
-      return NULL;
-    }
-  /* json-c's own check lets overlong forms, encoded surrogates and code
-   * points above U+10FFFF through; GLib's does not. json-c then writes only
-   * valid UTF-8 for escapes (U+FFFD for lone surrogates, refused below). */
-  if (!g_utf8_validate_len (data, len, NULL))
-    {
-      g_set_error (error, GMO_ERROR, code, _("Invalid JSON: not valid UTF-8"));
-      return NULL;
-    }
-  problem = lexical_problem (data, len);
-  if (problem != NULL)
-    {
-      g_set_error (error, GMO_ERROR, code, _("Invalid JSON: %s"), _(problem));
-      return NULL;
-    }
-
-  tok = json_tokener_new_ex (GMO_JSON_MAX_DEPTH);
-  json_tokener_set_flags (tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-  value = json_tokener_parse_ex (tok, data, (int) len);
-  jerr = json_tokener_get_error (tok);
-  end = json_tokener_get_parse_end (tok);
-  if (jerr == json_tokener_continue)
-    {
-      /* A top-level number needs a terminator to be complete. */
-      value = json_tokener_parse_ex (tok, "", 1);
-      jerr = json_tokener_get_error (tok);
-      end = len;
-    }
-  if (jerr != json_tokener_success)
-    {
-      g_set_error (error, GMO_ERROR, code, _("Invalid JSON: %s"),
-                   jerr == json_tokener_continue ? _("truncated document")
-                                                 : json_tokener_error_desc (jerr));
-      return NULL;
-    }
-
-  for (; end < len; end++)
-    if (!g_ascii_isspace (data[end]))
-      {
-        g_set_error (error, GMO_ERROR, code, _("Invalid JSON: trailing data after the value"));
-        return NULL;
-      }
-
-  return g_steal_pointer (&value);
-}
-
 /**
  * gmo_json_get_string:
  * @object: (nullable): a JSON value
@@ -267,22 +77,88 @@ gmo_json_to_string (json_object *object)
                                                                 | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/* Puts a placeholder, as long as escaping could make it, in place of every
+ * string member of @object, keeping the strings in @saved (in walk order);
+ * or, with @restore, puts them back. */
+static void
+swap_strings (json_object *object, GPtrArray *saved, guint *next, gboolean restore)
+{
+  switch (json_object_get_type (object))
+    {
+    case json_type_object:
+      {
+        json_object_object_foreach (object, key, member)
+        {
+          if (json_object_is_type (member, json_type_string))
+            {
+              if (restore)
+                json_object_object_add (object, key,
+                                        json_object_get (g_ptr_array_index (saved, (*next)++)));
+              else
+                {
+                  /* \u00XX is the longest escape: six bytes for one. */
+                  gsize len = 6 * (gsize) json_object_get_string_len (member) + 2;
+                  g_autofree gchar *pad = g_malloc (len + 1);
+
+                  memset (pad, 'x', len);
+                  pad[len] = '\0';
+                  g_ptr_array_add (saved, json_object_get (member));
+                  json_object_object_add (object, key, json_object_new_string_len (pad, len));
+                }
+            }
+          else
+            swap_strings (member, saved, next, restore);
+        }
+      }
+      break;
+    case json_type_array:
+      for (gsize i = 0; i < json_object_array_length (object); i++)
+        swap_strings (json_object_array_get_idx (object, i), saved, next, restore);
+      break;
+    case json_type_null:
+    case json_type_boolean:
+    case json_type_double:
+    case json_type_int:
+    case json_type_string:
+      break;
+    }
+}
+
+static void
+put_saved (gpointer object)
+{
+  json_object_put (object);
+}
+
 /**
  * gmo_json_to_secret:
- * @object: a JSON value that holds a secret
+ * @object: a JSON object (or array) that holds a secret in its strings
  *
- * Like gmo_json_to_string(), but wipes json-c's own copy of the text.
+ * Like gmo_json_to_string(), but leaves no copy of the text behind. json-c
+ * writes into a buffer of the object's that grows by realloc(), which would
+ * leave partial copies in freed memory: the object is first written with
+ * placeholders as long as any escaping could make its strings, so that the
+ * buffer is large enough before the real text goes into it (and is wiped).
+ * Strings directly inside arrays are not padded: keep secrets in members.
  *
  * Returns: (transfer full): the text, to free with gmo_secret_free().
  */
 GmoSecret *
 gmo_json_to_secret (json_object *object)
 {
+  const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+  g_autoptr (GPtrArray) saved = g_ptr_array_new_with_free_func (put_saved);
   size_t len = 0;
-  const char *text = json_object_to_json_string_length (
-      object, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-  GmoSecret *copy = gmo_secret_dup_len (text, len);
+  guint next = 0;
+  const char *text;
+  GmoSecret *copy;
 
+  swap_strings (object, saved, &next, FALSE);
+  json_object_to_json_string_length (object, flags, &len);
+  next = 0;
+  swap_strings (object, saved, &next, TRUE);
+  text = json_object_to_json_string_length (object, flags, &len);
+  copy = gmo_secret_dup_len (text, len);
   gmo_wipe ((gpointer) text, len);
   return copy;
 }

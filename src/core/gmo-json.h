@@ -12,6 +12,16 @@ G_BEGIN_DECLS
 #define GMO_JSON_MAX_DEPTH 32
 
 json_object *gmo_json_parse (const gchar *data, gsize len, GmoError code, GError **error);
+
+/* The same rules for a document that arrives in pieces (an HTTP answer). */
+typedef struct _GmoJsonParser GmoJsonParser;
+GmoJsonParser *gmo_json_parser_new (GmoError code);
+void gmo_json_parser_reset (GmoJsonParser *parser);
+gboolean gmo_json_parser_feed (GmoJsonParser *parser, const gchar *data, gsize len,
+                               GError **error);
+json_object *gmo_json_parser_finish (GmoJsonParser *parser, GError **error);
+void gmo_json_parser_free (GmoJsonParser *parser);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GmoJsonParser, gmo_json_parser_free)
 const gchar *gmo_json_get_string (json_object *object, const gchar *key);
 gboolean gmo_json_is_c_string (json_object *value);
 gboolean gmo_json_get_int64 (json_object *object, const gchar *key, gint64 *out_value);

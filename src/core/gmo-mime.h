@@ -11,6 +11,10 @@ G_BEGIN_DECLS
  * quoted-printable, RFC 2047/2231 or charset code of our own. Every string
  * handed out is valid UTF-8. */
 
+/* Initialises GMime once (every gmo_mime_ function does it first); call it
+ * before using GMime directly. */
+void gmo_mime_init (void);
+
 typedef struct
 {
   gchar *filename;  /* (nullable): decoded (RFC 2231/2047) to UTF-8 */
@@ -66,9 +70,11 @@ typedef struct
   const gchar *references;  /* (nullable) */
 } GmoMimeDraft;
 
-/* Builds the RFC 5322 message (Date, Message-ID, MIME-Version set). Fails
+/* Builds the RFC 5322 message (Date, Message-ID, MIME-Version set), with CRLF
+ * line ends; Bcc stays in it (Gmail delivers to it and drops it). Fails
  * with USAGE for an address list that does not parse or has no address where
- * one is required (no recipient at all). */
+ * one is required (no recipient at all), and for a header that is not one
+ * line of UTF-8 or a body that is not UTF-8. */
 GBytes *gmo_mime_build (const GmoMimeDraft *draft, GError **error);
 
 /* Characters [@offset, @offset + @n_chars) of UTF-8 @text, never splitting a

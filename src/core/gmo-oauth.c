@@ -28,26 +28,6 @@ gmo_token_response_free (GmoTokenResponse *response)
 }
 
 
-/* Appends key=value, escaped, to a form body; a NULL value is left out. The
- * escaped copy held a secret: wipe it. */
-static void
-form_add (GString *form, const gchar *key, const gchar *value)
-{
-  gchar *escaped;
-
-  if (value == NULL)
-    return;
-  /* application/x-www-form-urlencoded: all but the unreserved characters. */
-  escaped = g_uri_escape_string (value, NULL, FALSE);
-  if (form->len > 0)
-    g_string_append_c (form, '&');
-  g_string_append (form, key);
-  g_string_append_c (form, '=');
-  g_string_append (form, escaped);
-  gmo_wipe (escaped, strlen (escaped));
-  g_free (escaped);
-}
-
 static GmoSecretString *
 form_new (void)
 {
@@ -341,10 +321,10 @@ gmo_oauth_refresh (const gchar *client_id, const gchar *client_secret, const gch
   g_return_val_if_fail (client_id != NULL, NULL);
   g_return_val_if_fail (refresh_token != NULL, NULL);
 
-  form_add (form, "grant_type", "refresh_token");
-  form_add (form, "client_id", client_id);
-  form_add (form, "client_secret", client_secret);
-  form_add (form, "refresh_token", refresh_token);
+  gmo_http_form_add (form, "grant_type", "refresh_token");
+  gmo_http_form_add (form, "client_id", client_id);
+  gmo_http_form_add (form, "client_secret", client_secret);
+  gmo_http_form_add (form, "refresh_token", refresh_token);
   return request_token (form, out_details, cancellable, error);
 }
 
@@ -374,12 +354,12 @@ gmo_oauth_exchange_code (const gchar *client_id, const gchar *client_secret, con
   g_return_val_if_fail (code_verifier != NULL, NULL);
   g_return_val_if_fail (redirect_uri != NULL, NULL);
 
-  form_add (form, "grant_type", "authorization_code");
-  form_add (form, "code", code);
-  form_add (form, "client_id", client_id);
-  form_add (form, "client_secret", client_secret);
-  form_add (form, "redirect_uri", redirect_uri);
-  form_add (form, "code_verifier", code_verifier);
+  gmo_http_form_add (form, "grant_type", "authorization_code");
+  gmo_http_form_add (form, "code", code);
+  gmo_http_form_add (form, "client_id", client_id);
+  gmo_http_form_add (form, "client_secret", client_secret);
+  gmo_http_form_add (form, "redirect_uri", redirect_uri);
+  gmo_http_form_add (form, "code_verifier", code_verifier);
   return request_token (form, out_details, cancellable, error);
 }
 
@@ -404,6 +384,6 @@ gmo_oauth_revoke (const gchar *token, gchar **out_details, GCancellable *cancell
 
   g_return_val_if_fail (token != NULL, FALSE);
 
-  form_add (form, "token", token);
+  gmo_http_form_add (form, "token", token);
   return post_form (GMO_ENDPOINT_REVOKE, form, &answer, out_details, cancellable, error);
 }

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <libsecret/secret.h>
 
+#include "gmo-keyring.h"
 #include "gmo-secret.h"
 
 G_BEGIN_DECLS
@@ -34,10 +35,5 @@ gboolean gmo_store_save (const GmoGrant *grant, GCancellable *cancellable, GErro
 gboolean gmo_store_remove (const gchar *account, gboolean *out_removed,
                            GCancellable *cancellable, GError **error);
 GPtrArray *gmo_store_list (GCancellable *cancellable, GError **error);
-
-gboolean gmo_keyring_connect (GCancellable *cancellable, GError **error);
-gboolean gmo_keyring_search (const SecretSchema *schema, GHashTable *attributes,
-                             const gchar *account, SecretService **out_service,
-                             gchar ***out_paths, GCancellable *cancellable, GError **error);
 
 G_END_DECLS

@@ -98,6 +98,7 @@ gmo_git_minter_error_is_final (const GError *error)
     case GMO_ERROR_TRANSIENT:
     case GMO_ERROR_BAD_RESPONSE:
     case GMO_ERROR_USAGE:
+    case GMO_ERROR_SCOPE:
       return FALSE;
     }
   return FALSE;

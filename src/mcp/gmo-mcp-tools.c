@@ -1,36 +1,26 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* `gmail-oauth mcp`: the MCP server on stdin and stdout. Its tools, and the
- * loop that reads lines and writes responses; the protocol is gmo-mcp.c. */
+/* `gmail-oauth mcp`: the MCP server on stdin and stdout. The token tools,
+ * the table of every tool with the options that choose among them, and what
+ * the tools share; the protocol is gmo-mcp.c, the loop gmo-mcp-serve.c. */
 #include "config.h"
 
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
-#include <unistd.h>
-
 #include <glib/gi18n.h>
-#include <glib-unix.h>
 
+#include "gmo-autocleanups.h"
 #include "gmo-broker.h"
 #include "gmo-cli.h"
 #include "gmo-error.h"
 #include "gmo-json.h"
-#include "gmo-mcp.h"
+#include "gmo-mcp-tools.h"
 #include "gmo-oauth.h"
-#include "gmo-signals.h"
 #include "gmo-store.h"
 #include "gmo-util.h"
 
 /* What the model reads: tool names, descriptions, schemas and instructions
  * are protocol text, kept in English and never translated, so that they stay
- * identical to the reference tool's and the same for every user. */
-static const gchar instructions[] =
-    "These tools hand out short-lived Google OAuth 2.0 access tokens for Gmail (the Gmail API, "
-    "IMAP and SMTP with XOAUTH2): gmail_get_access_token and gmail_list_accounts use grants kept "
-    "in the user's keyring, so no refresh token or client secret ever passes through the "
-    "conversation. gmail_refresh_token is the drop-in replacement for the older tool of the same "
-    "name, which takes the refresh token and client credentials as arguments; prefer "
-    "gmail_get_access_token whenever an account is stored.";
+ * identical to the reference tools' and the same for every user. The
+ * instructions name only the tools the server offers (see
+ * instructions_new()). */
 
 /* Exactly the reference's registration (../shared/reference/gmail_refresh_token.md). */
 static const gchar refresh_schema[] =
@@ -54,28 +44,6 @@ static const gchar get_token_schema[] =
     "one account is stored\"}}}";
 
 static const gchar list_schema[] = "{\"type\": \"object\", \"properties\": {}}";
-
-/* Reads the string argument @name. An absent, null or empty one gives %TRUE
- * and %NULL; any other type is an error. */
-static gboolean
-get_string_argument (json_object *arguments, const gchar *name, const gchar **out_value,
-                     GError **error)
-{
-  json_object *member = NULL;
-
-  *out_value = NULL;
-  if (!json_object_object_get_ex (arguments, name, &member)
-      || json_object_is_type (member, json_type_null))
-    return TRUE;
-  if (!gmo_json_is_c_string (member))
-    {
-      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE, _("%s must be a string"), name);
-      return FALSE;
-    }
-  if (json_object_get_string_len (member) > 0)
-    *out_value = json_object_get_string (member);
-  return TRUE;
-}
 
 /* The fields both token tools answer; expires_in is counted from the
  * absolute UTC expiry, so it is right in any time zone. */
@@ -111,11 +79,11 @@ tool_refresh_token (json_object *arguments, gboolean *out_is_error)
 
   /* The access token is accepted and ignored, as by the reference: a refresh
    * is always forced. It must still be a string if given. */
-  if (!get_string_argument (arguments, "google_access_token", &ignored, &error))
+  if (!gmo_mcp_args_get_string (arguments, "google_access_token", &ignored, &error))
     goto out;
   for (gsize i = 0; i < G_N_ELEMENTS (required); i++)
     {
-      if (!get_string_argument (arguments, required[i], &values[i], &error))
+      if (!gmo_mcp_args_get_string (arguments, required[i], &values[i], &error))
         goto out;
       if (values[i] == NULL)
         {
@@ -145,15 +113,22 @@ out:
   return gmo_mcp_tool_error (error, details);
 }
 
-/* The account to use: the argument, else the only stored one. */
-static gchar *
-pick_account (json_object *arguments, GError **error)
+/**
+ * gmo_mcp_pick_account:
+ * @arguments: a call's arguments, with an optional "account"
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the account to use: the argument, else the only
+ * stored one.
+ */
+gchar *
+gmo_mcp_pick_account (json_object *arguments, GError **error)
 {
   const gchar *account = NULL;
   g_autoptr (GPtrArray) grants = NULL;
   g_autoptr (GString) names = NULL;
 
-  if (!get_string_argument (arguments, "account", &account, error))
+  if (!gmo_mcp_args_get_string (arguments, "account", &account, error))
     return NULL;
   if (account != NULL)
     return g_strdup (account);
@@ -180,6 +155,140 @@ pick_account (json_object *arguments, GError **error)
   return NULL;
 }
 
+/**
+ * gmo_mcp_gmail_new:
+ * @arguments: a call's arguments, with an optional "account"
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): a keyring-backed client for the account named,
+ * or the only one stored.
+ */
+GmoGmail *
+gmo_mcp_gmail_new (json_object *arguments, GError **error)
+{
+  g_autofree gchar *account = gmo_mcp_pick_account (arguments, error);
+
+  if (account == NULL)
+    return NULL;
+  return gmo_gmail_new (account, error);
+}
+
+/**
+ * gmo_mcp_mail_get_array:
+ * @answer: (nullable): an object from the Gmail API
+ * @key: a member that Gmail leaves out when it would be empty
+ * @out_array: (out) (transfer none) (nullable): the array, or %NULL when absent
+ * @error: return location for a %GMO_ERROR_BAD_RESPONSE error
+ *
+ * Returns: %FALSE if the member is there but is no array.
+ */
+gboolean
+gmo_mcp_mail_get_array (json_object *answer, const gchar *key, json_object **out_array,
+                        GError **error)
+{
+  json_object *member = NULL;
+
+  *out_array = NULL;
+  if (!json_object_is_type (answer, json_type_object)
+      || !json_object_object_get_ex (answer, key, &member)
+      || json_object_is_type (member, json_type_null))
+    return TRUE;
+  if (!json_object_is_type (member, json_type_array))
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE,
+                   _("The Gmail API answered a %s that is not an array"), key);
+      return FALSE;
+    }
+  *out_array = member;
+  return TRUE;
+}
+
+/**
+ * gmo_mcp_mail_string:
+ * @message: (nullable): an object from the Gmail API
+ * @key: a member name
+ *
+ * Returns: (transfer full): a new JSON string of the member, "" when it is
+ * absent or no string.
+ */
+json_object *
+gmo_mcp_mail_string (json_object *message, const gchar *key)
+{
+  const gchar *value = gmo_json_get_string (message, key);
+
+  return json_object_new_string (value != NULL ? value : "");
+}
+
+/**
+ * gmo_mcp_mail_result_new:
+ * @gmail: a keyring-backed client
+ *
+ * Returns: (transfer full): a successful result of a keyring-backed mail
+ * tool, to fill: {"account"} first, as every one of them answers.
+ */
+json_object *
+gmo_mcp_mail_result_new (GmoGmail *gmail)
+{
+  json_object *result = json_object_new_object ();
+
+  json_object_object_add (result, "account",
+                          json_object_new_string (gmo_gmail_get_account (gmail)));
+  return result;
+}
+
+/**
+ * gmo_mcp_mail_labels:
+ * @message: (nullable): a message from the Gmail API
+ *
+ * Returns: (transfer full): a new array of the message's label ids (Gmail
+ * leaves "labelIds" out for a message without labels: then []).
+ */
+json_object *
+gmo_mcp_mail_labels (json_object *message)
+{
+  json_object *labels = json_object_new_array ();
+  json_object *ids = NULL;
+
+  if (json_object_object_get_ex (message, "labelIds", &ids)
+      && json_object_is_type (ids, json_type_array))
+    for (size_t i = 0; i < json_object_array_length (ids); i++)
+      {
+        json_object *id = json_object_array_get_idx (ids, i);
+
+        if (gmo_json_is_c_string (id))
+          json_object_array_add (labels, json_object_new_string (json_object_get_string (id)));
+      }
+  return labels;
+}
+
+/**
+ * gmo_mcp_mail_fetch:
+ * @gmail: a client
+ * @id: a message id
+ * @out_meta: (out) (transfer full) (optional): Gmail's answer without "raw"
+ * @error: return location for an error
+ *
+ * Reads a message whole (format=raw) and decodes it with GMime, so that every
+ * charset and transfer encoding is read the same way whatever Gmail's own
+ * parse of it would give.
+ *
+ * Returns: (transfer full): the message.
+ */
+GmoMimeMessage *
+gmo_mcp_mail_fetch (GmoGmail *gmail, const gchar *id, json_object **out_meta, GError **error)
+{
+  g_autoptr (json_object) meta = NULL;
+  g_autoptr (GBytes) raw = gmo_gmail_get_raw (gmail, id, &meta, NULL, error);
+  GmoMimeMessage *message;
+
+  if (raw == NULL)
+    return NULL;
+  message = gmo_mime_parse (raw, GMO_ERROR_BAD_RESPONSE, error);
+  if (message != NULL && out_meta != NULL)
+    *out_meta = g_steal_pointer (&meta);
+  return message;
+}
+
 static json_object *
 tool_get_access_token (json_object *arguments, gboolean *out_is_error)
 {
@@ -188,7 +297,7 @@ tool_get_access_token (json_object *arguments, gboolean *out_is_error)
   g_autoptr (GmoGrant) grant = NULL;
   json_object *result;
 
-  account = pick_account (arguments, &error);
+  account = gmo_mcp_pick_account (arguments, &error);
   if (account == NULL)
     goto out;
   grant = gmo_broker_get_token (account, GMO_BROKER_FLAGS_NONE, gmo_broker_min_valid_default (),
@@ -227,142 +336,123 @@ tool_list_accounts (json_object *arguments, gboolean *out_is_error)
   return result;
 }
 
-static const GmoMcpTool tools[] = {
+/* The token tools hand out (or take) credentials: --no-credentials leaves
+ * them out, but not gmail_list_accounts, which shows none. */
+static const GmoMcpTool token_tools[] = {
   { "gmail_get_access_token", "Get a Gmail access token",
     "Get a valid Google OAuth 2.0 access token for a Gmail account stored in the user's keyring "
     "(cached, refreshed when about to expire), with its expiry. The refresh token and client "
     "secret stay in the keyring.",
-    get_token_schema, GMO_MCP_TOOL_READ_ONLY | GMO_MCP_TOOL_IDEMPOTENT | GMO_MCP_TOOL_OPEN_WORLD,
+    get_token_schema, NULL,
+    GMO_MCP_TOOL_READ_ONLY | GMO_MCP_TOOL_IDEMPOTENT | GMO_MCP_TOOL_OPEN_WORLD
+        | GMO_MCP_TOOL_CREDENTIALS,
     tool_get_access_token },
   { "gmail_list_accounts", "List Gmail accounts",
     "List the Gmail accounts stored in the user's keyring and the state of their cached access "
     "token (valid, expired, no-token), with expiry and granted scopes. Shows no secrets.",
-    list_schema, GMO_MCP_TOOL_READ_ONLY | GMO_MCP_TOOL_IDEMPOTENT, tool_list_accounts },
+    list_schema, NULL, GMO_MCP_TOOL_READ_ONLY | GMO_MCP_TOOL_IDEMPOTENT, tool_list_accounts },
   /* Not read-only and not idempotent: the server may rotate the refresh
    * token, after which the same arguments no longer work. */
   { "gmail_refresh_token", "Refresh a Google access token",
     "Refresh the access token using the refresh token and client credentials", refresh_schema,
-    GMO_MCP_TOOL_OPEN_WORLD, tool_refresh_token },
+    NULL, GMO_MCP_TOOL_OPEN_WORLD | GMO_MCP_TOOL_CREDENTIALS, tool_refresh_token },
 };
 
-/* The write end of a pipe that tells the loop a signal came. */
-static int signal_pipe[2] = { -1, -1 };
-/* Set while a message is being handled (maybe a blocking tool call). */
-static volatile sig_atomic_t busy;
+typedef const GmoMcpTool *(*ToolTableFunc) (gsize *out_n);
 
-static void
-on_signal (int signo)
+static const GmoMcpTool *
+get_token_tools (gsize *out_n)
 {
-  int saved_errno = errno;
-
-  /* In the middle of a request there is nothing worth finishing for a client
-   * that is going away (a rotated grant's write has been waited for: see
-   * gmo-signals.h), and the kernel drops our lock. Between requests, the
-   * loop ends itself, wiping what it holds. */
-  if (busy)
-    _exit (GMO_EXIT_OK);
-  if (write (signal_pipe[1], "", 1) < 0)
-    _exit (GMO_EXIT_OK);
-  errno = saved_errno;
+  *out_n = G_N_ELEMENTS (token_tools);
+  return token_tools;
 }
 
-typedef struct
-{
-  GError *error;
-} Output;
+/* In the order tools/list shows them: the mail tools the model should use
+ * first, the token tools, then the drop-ins. */
+static const ToolTableFunc tool_tables[] = {
+  gmo_mcp_mail_tools,
+  gmo_mcp_mail_write_tools,
+  get_token_tools,
+  gmo_mcp_dropin_tools,
+};
 
-static gboolean
-write_all (const gchar *data, gsize len, GError **error)
+/* The tools offered: without @read_only's tools that change something and
+ * @no_credentials' tools that take or give a credential. */
+static GArray *
+tools_select (gboolean read_only, gboolean no_credentials)
 {
-  while (len > 0)
+  GArray *tools = g_array_new (FALSE, FALSE, sizeof (GmoMcpTool));
+
+  for (gsize t = 0; t < G_N_ELEMENTS (tool_tables); t++)
     {
-      ssize_t n = write (STDOUT_FILENO, data, len);
+      gsize n = 0;
+      const GmoMcpTool *table = tool_tables[t](&n);
 
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
+      for (gsize i = 0; i < n; i++)
         {
-          int saved_errno = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Cannot write to standard output: %s"), g_strerror (saved_errno));
-          return FALSE;
-        }
-      data += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
-}
-
-/* Straight to the file descriptor: no stdio buffer keeps a copy of a token,
- * and each message is out as soon as it is written. */
-static void
-on_server_emit (const gchar *message, gsize len, gpointer user_data)
-{
-  Output *output = user_data;
-
-  if (output->error == NULL && write_all (message, len, &output->error))
-    write_all ("\n", 1, &output->error);
-}
-
-static gboolean
-install_signal_handlers (GError **error)
-{
-  if (!g_unix_open_pipe (signal_pipe, FD_CLOEXEC, error)
-      || !g_unix_set_fd_nonblocking (signal_pipe[1], TRUE, error))
-    return FALSE;
-  /* Inside a rotated grant's keyring write, the signal waits for it. */
-  gmo_signals_install (on_signal);
-  /* A client that closed our stdout makes write() fail instead. */
-  signal (SIGPIPE, SIG_IGN);
-  return TRUE;
-}
-
-/* Reads stdin until EOF, an error or a signal. */
-static void
-serve (GmoMcpServer *server, Output *output)
-{
-  gchar chunk[64 * 1024];
-
-  while (output->error == NULL)
-    {
-      struct pollfd fds[] = { { STDIN_FILENO, POLLIN, 0 }, { signal_pipe[0], POLLIN, 0 } };
-      ssize_t n;
-
-      if (poll (fds, G_N_ELEMENTS (fds), -1) < 0)
-        {
-          if (errno == EINTR)
+          if (read_only && !(table[i].flags & GMO_MCP_TOOL_READ_ONLY))
             continue;
-          g_set_error (&output->error, G_IO_ERROR, g_io_error_from_errno (errno), "poll: %s",
-                       g_strerror (errno));
-          break;
+          if (no_credentials && (table[i].flags & GMO_MCP_TOOL_CREDENTIALS))
+            continue;
+          g_array_append_val (tools, table[i]);
         }
-      if (fds[1].revents != 0)
-        {
-          g_debug ("Signal received, exiting");
-          break;
-        }
-      n = read (STDIN_FILENO, chunk, sizeof chunk);
-      if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        continue;
-      if (n < 0)
-        {
-          int saved_errno = errno;
-
-          g_set_error (&output->error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Cannot read standard input: %s"), g_strerror (saved_errno));
-          break;
-        }
-      busy = TRUE;
-      if (n == 0)
-        gmo_mcp_server_finish (server, on_server_emit, output);
-      else
-        gmo_mcp_server_feed (server, chunk, (gsize) n, on_server_emit, output);
-      busy = FALSE;
-      gmo_wipe (chunk, (gsize) n);
-      if (n == 0)
-        break;
     }
+  return tools;
+}
+
+/* The names of @names that @tools offers, as "a, b and c"; %NULL for none. */
+static gchar *
+join_offered (GArray *tools, const gchar *const *names)
+{
+  g_autoptr (GPtrArray) found = g_ptr_array_new ();
+  GString *text = g_string_new (NULL);
+
+  for (gsize i = 0; names[i] != NULL; i++)
+    for (guint j = 0; j < tools->len; j++)
+      if (g_str_equal (names[i], g_array_index (tools, GmoMcpTool, j).name))
+        g_ptr_array_add (found, (gpointer) names[i]);
+  for (guint i = 0; i < found->len; i++)
+    g_string_append_printf (text, "%s%s", i == 0 ? "" : i + 1 == found->len ? " and " : ", ",
+                            (const gchar *) g_ptr_array_index (found, i));
+  return g_string_free (text, found->len == 0);
+}
+
+static gchar *
+instructions_new (GArray *tools, gboolean read_only)
+{
+  static const gchar *const mail[] = { "gmail_search_messages", "gmail_read_message",
+                                       "gmail_list_labels",     "gmail_send_message",
+                                       "gmail_create_draft",    "gmail_modify_labels",
+                                       NULL };
+  static const gchar *const token[] = { "gmail_get_access_token", NULL };
+  static const gchar *const dropins[] = { "gmail_refresh_token", "gmail_get_recent_emails",
+                                          "gmail_get_email_body_chunk", "gmail_send_email",
+                                          NULL };
+  g_autofree gchar *mail_names = join_offered (tools, mail);
+  g_autofree gchar *token_names = join_offered (tools, token);
+  g_autofree gchar *dropin_names = join_offered (tools, dropins);
+  GString *text = g_string_new (NULL);
+
+  g_string_append_printf (text,
+                          "These tools read and send Gmail mail with OAuth 2.0 grants kept in the "
+                          "user's keyring, so that no refresh token, client secret or access token "
+                          "ever passes through the conversation. Prefer %s; gmail_list_accounts "
+                          "names the stored accounts, and each of these tools takes an optional "
+                          "account.",
+                          mail_names);
+  if (read_only)
+    g_string_append (text, " This server is read-only: it offers no tool that sends, drafts or "
+                           "changes anything.");
+  if (token_names != NULL)
+    g_string_append_printf (text, " %s hands out a short-lived access token, for IMAP, SMTP or "
+                                  "the Gmail API outside this conversation.",
+                            token_names);
+  if (dropin_names != NULL)
+    g_string_append_printf (text, " %s replace the older tools of the same names, which take "
+                                  "tokens and client credentials as arguments: use them only when "
+                                  "no account is stored.",
+                            dropin_names);
+  return g_string_free (text, FALSE);
 }
 
 int
@@ -371,33 +461,45 @@ gmo_cli_mcp (int argc, char **argv)
   g_autoptr (GOptionContext) context = g_option_context_new (NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (GmoMcpServer) server = NULL;
-  Output output = { NULL };
+  g_autoptr (GArray) tools = NULL;
+  g_autofree gchar *instructions = NULL;
+  gboolean read_only = FALSE;
+  gboolean no_credentials = FALSE;
+  const GOptionEntry entries[] = {
+    { "read-only", 0, 0, G_OPTION_ARG_NONE, &read_only,
+      N_("Offer only the tools that change nothing: none that sends, drafts or changes labels"),
+      NULL },
+    { "no-credentials", 0, 0, G_OPTION_ARG_NONE, &no_credentials,
+      N_("Offer only the tools that never take or hand out a credential: not "
+         "gmail_get_access_token, gmail_refresh_token or the drop-ins that take "
+         "google_access_token"),
+      NULL },
+    { NULL },
+  };
 
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (
-      context, _("Runs the Model Context Protocol server on standard input and output, one "
-                 "JSON-RPC message per line, with the tools gmail_get_access_token, "
-                 "gmail_list_accounts and gmail_refresh_token. Ends at end of input."));
+      context,
+      _("Runs the Model Context Protocol server on standard input and output, one JSON-RPC "
+        "message per line. Ends at end of input.\n\n"
+        "Tools that use the accounts stored in the keyring (no credential reaches the model):\n"
+        "  gmail_search_messages, gmail_read_message, gmail_list_labels,\n"
+        "  gmail_send_message, gmail_create_draft, gmail_modify_labels, gmail_list_accounts\n"
+        "Tools that hand out or take credentials (left out by --no-credentials):\n"
+        "  gmail_get_access_token, and the drop-ins for an older server's tools:\n"
+        "  gmail_refresh_token, gmail_get_recent_emails, gmail_get_email_body_chunk,\n"
+        "  gmail_send_email\n"
+        "--read-only leaves out gmail_send_message, gmail_create_draft, gmail_modify_labels,\n"
+        "gmail_send_email and gmail_refresh_token."));
   if (!gmo_cli_parse_options (context, &argc, &argv, 0, 0, &error)
-      || !install_signal_handlers (&error))
+      || !gmo_mcp_serve_prepare (&error))
     return gmo_cli_report (error);
   gmo_process_keep_secrets ();
   gmo_broker_keep_unsaved ();
+  gmo_broker_cache_tokens ();
 
-  server = gmo_mcp_server_new (instructions, tools, G_N_ELEMENTS (tools));
-  serve (server, &output);
-  /* A rotated grant the keyring refused lives only here: a last try. */
-  if (!gmo_broker_flush_unsaved ())
-    g_warning ("Exiting with a rotated grant the keyring did not take: it is lost");
-  if (output.error != NULL)
-    {
-      /* The client went away: nothing is wrong on our side. Any other I/O
-       * failure of stdin or stdout is the caller's, as in the other commands. */
-      gboolean gone = g_error_matches (output.error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
-
-      if (!gone)
-        g_printerr ("gmail-oauth: %s\n", output.error->message);
-      g_error_free (output.error);
-      return gone ? GMO_EXIT_OK : GMO_EXIT_USAGE;
-    }
-  return GMO_EXIT_OK;
+  tools = tools_select (read_only, no_credentials);
+  instructions = instructions_new (tools, read_only);
+  server = gmo_mcp_server_new (instructions, (const GmoMcpTool *) tools->data, tools->len);
+  return gmo_mcp_serve (server);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The MCP protocol over JSON-RPC 2.0, one message per line, as pure functions
  * over bytes: lines in, response lines out. The tools themselves and the I/O
- * loop live in gmo-cli-mcp.c. */
+ * loop live in gmo-mcp-tools.c. */
 #include "config.h"
 
 #include <string.h>
@@ -58,10 +58,17 @@ tool_to_json (const GmoMcpTool *tool)
   json_object_object_add (object, "title", json_object_new_string (tool->title));
   json_object_object_add (object, "description", json_object_new_string (tool->description));
   json_object_object_add (object, "inputSchema", schema);
+  if (tool->output_schema != NULL)
+    {
+      schema = json_tokener_parse (tool->output_schema);
+      g_assert (json_object_is_type (schema, json_type_object));
+      json_object_object_add (object, "outputSchema", schema);
+    }
   json_object_object_add (annotations, "title", json_object_new_string (tool->title));
   json_object_object_add (annotations, "readOnlyHint",
                           json_object_new_boolean (tool->flags & GMO_MCP_TOOL_READ_ONLY));
-  json_object_object_add (annotations, "destructiveHint", json_object_new_boolean (FALSE));
+  json_object_object_add (annotations, "destructiveHint",
+                          json_object_new_boolean (tool->flags & GMO_MCP_TOOL_DESTRUCTIVE));
   json_object_object_add (annotations, "idempotentHint",
                           json_object_new_boolean (tool->flags & GMO_MCP_TOOL_IDEMPOTENT));
   json_object_object_add (annotations, "openWorldHint",
@@ -253,6 +260,11 @@ handle_tools_call (GmoMcpServer *server, json_object *id, json_object *params)
   json_object_object_add (item, "text", json_object_new_string (text));
   json_object_array_add (content, item);
   json_object_object_add (result, "content", content);
+  /* Clients check a successful result of a tool with an output schema
+   * against it and fail the call when structuredContent is missing; older
+   * clients read the same JSON from the text item. */
+  if (tool->output_schema != NULL && !is_error)
+    json_object_object_add (result, "structuredContent", json_object_get (payload));
   json_object_object_add (result, "isError", json_object_new_boolean (is_error));
   return result_response (id, result, TRUE);
 }

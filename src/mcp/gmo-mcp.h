@@ -24,14 +24,20 @@ G_BEGIN_DECLS
 typedef enum
 {
   GMO_MCP_TOOL_FLAGS_NONE = 0,
-  GMO_MCP_TOOL_READ_ONLY = 1 << 0,  /* readOnlyHint */
-  GMO_MCP_TOOL_IDEMPOTENT = 1 << 1, /* idempotentHint */
-  GMO_MCP_TOOL_OPEN_WORLD = 1 << 2, /* openWorldHint: talks to the network */
+  GMO_MCP_TOOL_READ_ONLY = 1 << 0,   /* readOnlyHint */
+  GMO_MCP_TOOL_IDEMPOTENT = 1 << 1,  /* idempotentHint */
+  GMO_MCP_TOOL_OPEN_WORLD = 1 << 2,  /* openWorldHint: talks to the network */
+  GMO_MCP_TOOL_DESTRUCTIVE = 1 << 3, /* destructiveHint: may remove or overwrite */
+  /* Not an annotation: the tool takes or hands out a credential (a token, a
+   * client secret), so a server that must keep credentials away from the
+   * model leaves it out. */
+  GMO_MCP_TOOL_CREDENTIALS = 1 << 4,
 } GmoMcpToolFlags;
 
 /* A tool's implementation. @arguments is the call's arguments object (never
  * %NULL; may hold secrets, it is wiped afterwards). Returns (transfer full) the
- * JSON object that becomes the text of the result's one content item, and sets
+ * JSON object that becomes the text of the result's one content item (and its
+ * structuredContent when the tool has an output schema), and sets
  * @out_is_error for a failure that the tool reports itself. */
 typedef json_object *(*GmoMcpToolFunc) (json_object *arguments, gboolean *out_is_error);
 
@@ -40,7 +46,8 @@ typedef struct
   const gchar *name;
   const gchar *title;
   const gchar *description;
-  const gchar *input_schema; /* JSON text of a plain JSON Schema object */
+  const gchar *input_schema;  /* JSON text of a plain JSON Schema object */
+  const gchar *output_schema; /* (nullable): JSON Schema of a successful result */
   GmoMcpToolFlags flags;
   GmoMcpToolFunc call;
 } GmoMcpTool;
@@ -62,5 +69,17 @@ void gmo_mcp_server_feed (GmoMcpServer *server, const gchar *data, gsize len,
 void gmo_mcp_server_finish (GmoMcpServer *server, GmoMcpEmitFunc emit, gpointer user_data);
 
 json_object *gmo_mcp_tool_error (const GError *error, const gchar *details);
+
+/* Typed readers of a call's arguments (gmo-mcp-args.c). */
+gboolean gmo_mcp_args_get_string (json_object *arguments, const gchar *name,
+                                  const gchar **out_value, GError **error);
+gboolean gmo_mcp_args_get_line (json_object *arguments, const gchar *name,
+                                const gchar **out_value, GError **error);
+gboolean gmo_mcp_args_get_int (json_object *arguments, const gchar *name, gint64 min, gint64 max,
+                               gint64 *inout_value, GError **error);
+gboolean gmo_mcp_args_get_boolean (json_object *arguments, const gchar *name,
+                                   gboolean *inout_value, GError **error);
+gboolean gmo_mcp_args_get_strv (json_object *arguments, const gchar *name, GStrv *out_value,
+                                GError **error);
 
 G_END_DECLS

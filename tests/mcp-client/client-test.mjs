@@ -7,6 +7,10 @@
 //   GMO_TEST_ACCOUNT    an account stored in the test keyring
 //   GMO_TEST_CLIENT_ID, GMO_TEST_CLIENT_SECRET, GMO_TEST_REFRESH_TOKEN
 //                       a grant for gmail_refresh_token
+//   GMAIL_OAUTH_GMAIL_URL the Gmail stand-in, which holds tests/mail's fixtures
+// It lists every tool and calls each one; the SDK checks each successful
+// result of a tool with an outputSchema against it (and fails the call when
+// structuredContent is missing).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
@@ -34,6 +38,7 @@ const env = process.env;
 const serverEnv = {};
 for (const key of ["HOME", "PATH", "LC_ALL", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME",
                    "XDG_CACHE_HOME", "DBUS_SESSION_BUS_ADDRESS", "GMAIL_OAUTH_TOKEN_URL",
+                   "GMAIL_OAUTH_GMAIL_URL",
                    "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"])
   if (env[key] !== undefined) serverEnv[key] = env[key];
 
@@ -70,10 +75,14 @@ await test("ping", async () => {
 });
 
 let tools = [];
-await test("list tools: three, each with a title, a description and annotations", async () => {
+const called = new Set();
+const MAIL_TOOLS = ["gmail_search_messages", "gmail_read_message", "gmail_list_labels",
+                    "gmail_send_message", "gmail_create_draft", "gmail_modify_labels"];
+await test("list tools: twelve, each with a title, a description and annotations", async () => {
   tools = (await client.listTools()).tools;
   assert.deepEqual(tools.map((t) => t.name).sort(),
-                   ["gmail_get_access_token", "gmail_list_accounts", "gmail_refresh_token"]);
+                   [...MAIL_TOOLS, "gmail_get_access_token", "gmail_list_accounts", "gmail_refresh_token",
+                    "gmail_get_recent_emails", "gmail_get_email_body_chunk", "gmail_send_email"].sort());
   for (const tool of tools) {
     assert.ok(tool.title && tool.description, tool.name);
     assert.equal(typeof tool.annotations.readOnlyHint, "boolean");
@@ -81,6 +90,93 @@ await test("list tools: three, each with a title, a description and annotations"
     assert.equal(tool.inputSchema.$schema, undefined);
     assert.equal(tool.inputSchema.additionalProperties, undefined);
   }
+  for (const name of MAIL_TOOLS)
+    assert.equal(tools.find((t) => t.name === name).outputSchema.type, "object", name);
+});
+
+// A successful call of a keyring-backed mail tool: the SDK has checked
+// structuredContent against the outputSchema; the text item holds the same.
+async function mail(name, args) {
+  called.add(name);
+  const result = await client.callTool({ name, arguments: args });
+  assert.equal(result.isError, false, JSON.stringify(result).slice(0, 2000));
+  assert.deepEqual(toolJson(result), result.structuredContent);
+  assert.equal(result.structuredContent.status, "success");
+  assert.equal(result.structuredContent.account, env.GMO_TEST_ACCOUNT);
+  assert.ok(!/ya29\./.test(JSON.stringify(result)), "no access token in a keyring-backed result");
+  return result.structuredContent;
+}
+
+let found = [];
+await test("gmail_search_messages: the fixtures, with decoded subjects", async () => {
+  found = (await mail("gmail_search_messages", { max_results: 50 })).messages;
+  assert.ok(found.length >= 9, `${found.length} messages`);
+  assert.ok(found.some((m) => m.subject === "Rechnung März"), "an RFC 2047 subject decoded");
+  const page = await mail("gmail_search_messages", { query: "is:unread", max_results: 2 });
+  assert.equal(page.messages.length, 2);
+  assert.equal(typeof page.next_page_token, "string");
+});
+
+await test("gmail_read_message: a message in chunks, and a thread", async () => {
+  const invoice = found.find((m) => m.subject === "Your invoice #42 is ready");
+  const whole = await mail("gmail_read_message", { message_id: invoice.id });
+  assert.match(whole.body, /Dear customer,/);
+  assert.doesNotMatch(whole.body, /<p>/);
+  const chunk = await mail("gmail_read_message", { message_id: invoice.id, offset: 5, max_chars: 10 });
+  assert.equal(chunk.body, [...whole.body].slice(5, 15).join(""));
+  assert.equal(chunk.next_offset, 15);
+  const thread = await mail("gmail_read_message", { thread_id: invoice.thread_id });
+  assert.equal(thread.thread.length, 1);
+});
+
+await test("gmail_list_labels", async () => {
+  const labels = (await mail("gmail_list_labels", {})).labels;
+  assert.ok(labels.some((l) => l.id === "INBOX" && l.type === "system"));
+});
+
+await test("gmail_modify_labels: star and unstar", async () => {
+  const id = found[0].id;
+  assert.ok((await mail("gmail_modify_labels", { message_id: id, star: true })).labels.includes("STARRED"));
+  assert.ok(!(await mail("gmail_modify_labels", { message_id: id, unstar: true })).labels.includes("STARRED"));
+});
+
+await test("gmail_send_message and gmail_create_draft", async () => {
+  const sent = await mail("gmail_send_message", { to: "ann@example.org", subject: "Grüße ✓", body: "Hallo",
+                                                  html_body: "<p>Hallo</p>" });
+  assert.ok(sent.labels.includes("SENT"));
+  const reply = await mail("gmail_send_message", { reply_to_message_id: found[0].id, body: "Danke" });
+  assert.equal(reply.thread_id, found[0].thread_id);
+  const draft = await mail("gmail_create_draft", { to: "ann@example.org", subject: "Entwurf", body: "später" });
+  assert.equal(typeof draft.draft_id, "string");
+});
+
+await test("a failing call of a tool with an outputSchema: isError, no structuredContent", async () => {
+  const result = await client.callTool({ name: "gmail_read_message", arguments: {} });
+  assert.equal(result.isError, true);
+  assert.equal(result.structuredContent, undefined);
+  assert.equal(toolJson(result).error_code, "usage");
+});
+
+await test("the drop-ins, with a token from gmail_get_access_token", async () => {
+  called.add("gmail_get_recent_emails").add("gmail_get_email_body_chunk").add("gmail_send_email");
+  const token = toolJson(await client.callTool({ name: "gmail_get_access_token", arguments: {} })).access_token;
+  const recent = await client.callTool({ name: "gmail_get_recent_emails",
+                                         arguments: { google_access_token: token, max_results: 3 } });
+  assert.equal(recent.isError, false);
+  const emails = toolJson(recent).emails;
+  assert.equal(emails.length, 3);
+  assert.deepEqual(Object.keys(emails[0]), ["id", "threadId", "labelIds", "snippet", "from", "to", "subject",
+                                            "date", "internalDate", "body", "body_size_bytes",
+                                            "contains_full_body"]);
+  const chunk = toolJson(await client.callTool({ name: "gmail_get_email_body_chunk",
+                                                 arguments: { google_access_token: token,
+                                                              message_id: emails[0].id } }));
+  assert.equal(chunk.status, "success");
+  assert.equal(chunk.message_id, emails[0].id);
+  const sent = toolJson(await client.callTool({ name: "gmail_send_email",
+                                                arguments: { google_access_token: token, to: "ann@example.org",
+                                                             subject: "Drop-in", body: "x" } }));
+  assert.equal(typeof sent.messageId, "string");
 });
 
 await test("gmail_refresh_token: name, description and inputSchema as the reference", async () => {
@@ -92,6 +188,7 @@ await test("gmail_refresh_token: name, description and inputSchema as the refere
 });
 
 await test("gmail_refresh_token against the stand-in", async () => {
+  called.add("gmail_refresh_token");
   const result = await client.callTool({
     name: "gmail_refresh_token",
     arguments: {
@@ -136,6 +233,7 @@ await test("gmail_refresh_token with a revoked grant: isError reauthorize", asyn
 });
 
 await test("gmail_list_accounts: the stored account, no secrets", async () => {
+  called.add("gmail_list_accounts");
   const result = await client.callTool({ name: "gmail_list_accounts", arguments: {} });
   assert.equal(result.isError, false);
   const json = toolJson(result);
@@ -144,6 +242,7 @@ await test("gmail_list_accounts: the stored account, no secrets", async () => {
 });
 
 await test("gmail_get_access_token: the only account, no account argument", async () => {
+  called.add("gmail_get_access_token");
   const result = await client.callTool({ name: "gmail_get_access_token", arguments: {} });
   assert.equal(result.isError, false);
   const json = toolJson(result);
@@ -154,6 +253,10 @@ await test("gmail_get_access_token: the only account, no account argument", asyn
     name: "gmail_get_access_token", arguments: { account: env.GMO_TEST_ACCOUNT },
   }));
   assert.equal(again.access_token, json.access_token, "the cached token");
+});
+
+await test("every tool listed was called", async () => {
+  assert.deepEqual([...called].sort(), tools.map((t) => t.name).sort());
 });
 
 await test("an unknown tool is a JSON-RPC error -32602", async () => {

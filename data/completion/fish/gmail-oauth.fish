@@ -10,7 +10,7 @@ function __gmail_oauth_accounts
     timeout 2 $program list </dev/null 2>/dev/null | string split -f1 \t
 end
 
-set -l commands token refresh import login list status remove doctor config mcp
+set -l commands token refresh import login list status remove doctor config mcp sendmail
 set -l clients msmtp mbsync neomutt aerc offlineimap git
 set -l with_account token refresh import login status remove doctor
 
@@ -27,6 +27,7 @@ complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a remove
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a doctor -d 'Check the keyring, the grant and the clock'
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a config -d "Print a mail client's configuration"
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a mcp -d 'Run the MCP server on stdin and stdout'
+complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a sendmail -d 'Send the message on stdin through the Gmail API'
 
 complete -c gmail-oauth -n "__fish_seen_subcommand_from $commands" -s h -l help -d 'Show the options'
 complete -c gmail-oauth -n "__fish_seen_subcommand_from $with_account" -a '(__gmail_oauth_accounts)' -d Account
@@ -46,3 +47,10 @@ complete -c gmail-oauth -n '__fish_seen_subcommand_from login' -l port -x -d 'Li
 complete -c gmail-oauth -n '__fish_seen_subcommand_from list status' -l json -d 'Print JSON'
 complete -c gmail-oauth -n '__fish_seen_subcommand_from remove' -l revoke -d 'Revoke the grant at Google first'
 complete -c gmail-oauth -n '__fish_seen_subcommand_from remove' -l force -d 'With --revoke: delete the record even if revocation fails'
+complete -c gmail-oauth -n '__fish_seen_subcommand_from mcp' -l read-only -d 'Offer only the tools that change nothing'
+complete -c gmail-oauth -n '__fish_seen_subcommand_from mcp' -l no-credentials -d 'Offer no tool that takes or hands out a credential'
+complete -c gmail-oauth -n '__fish_seen_subcommand_from sendmail' -s t -d 'Send to the To, Cc and Bcc of the message'
+complete -c gmail-oauth -n '__fish_seen_subcommand_from sendmail' -s i -d 'A line of only "." does not end the message'
+complete -c gmail-oauth -n '__fish_seen_subcommand_from sendmail' -o oi -d 'A line of only "." does not end the message'
+complete -c gmail-oauth -n '__fish_seen_subcommand_from sendmail' -s f -x -a '(__gmail_oauth_accounts)' -d 'The account to send from'
+complete -c gmail-oauth -n '__fish_seen_subcommand_from sendmail' -s v -d 'Say what was sent'

@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The MCP mail tools against the Gmail stand-in, in one MCP session as a host runs
+# it, each beside a floor from the same run: one `curl` process GETting the same
+# stand-in URLs with the same token (targets: at most 1.5x). Then reading a 1 MiB and a 10 MiB message:
+# time and peak RSS (target: linear, and under 3x the message's size).
+set -eu
+runs=${GMO_BENCH_RUNS:-20}
+A=me@example.com
+export GMAIL_OAUTH_GMAIL_URL=${GMAIL_OAUTH_GMAIL_URL:-$GMO_FAKE_GOOGLE/gmail/v1/users/me/}
+ctl() { "$top_srcdir/tests/fake-google-ctl" "$@"; }
+ctl POST /control/client '{"client_id":"bench","client_secret":"bench-secret"}' >/dev/null
+rt=$(ctl POST /control/grant '{"client_id":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])')
+printf '{"type":"authorized_user","client_id":"bench","client_secret":"bench-secret","refresh_token":"%s"}' "$rt" \
+  | gmail-oauth import "$A" 2>/dev/null
+for i in $(seq 1 50); do
+  ctl POST /control/gmail/message "$(printf '{"rfc822": "From: Ann <ann@example.com>\\r\\nTo: %s\\r\\nSubject: message %d\\r\\nDate: Tue, 1 Dec 2026 10:%02d:00 +0000\\r\\nMessage-ID: <m%d@example.com>\\r\\n\\r\\nBody of message %d.\\r\\n"}' "$A" "$i" "$i" "$i" "$i")" >/dev/null
+done
+token=$(gmail-oauth token "$A")
+base=$GMAIL_OAUTH_GMAIL_URL
+ids=$(curl -sS -H "Authorization: Bearer $token" "${base}messages?maxResults=50" |
+  python3 -c 'import json,sys; print(" ".join(m["id"] for m in json.load(sys.stdin)["messages"]))')
+meta=""
+for id in $ids; do
+  meta="$meta ${base}messages/$id?format=metadata&metadataHeaders=From&metadataHeaders=To&metadataHeaders=Subject&metadataHeaders=Date"
+done
+first=${ids%% *}
+INIT='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}'
+mcp_call() { # TOOL ARGUMENTS: a shell command running one MCP session with one call
+  printf "printf '%%s\\n%%s\\n' '%s' '%s' | gmail-oauth mcp >/dev/null" "$INIT" \
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"$1\",\"arguments\":$2}}"
+}
+# N calls of TOOL ARGUMENTS in one MCP session (a host keeps its server running), as a
+# file of JSON-RPC lines; prints the shell command that runs it.
+mcp_session() { # FILE N TOOL ARGUMENTS
+  { printf '%s\n' "$INIT"
+    for i in $(seq 1 "$2"); do
+      printf '{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"%s","arguments":%s}}\n' "$i" "$3" "$4"
+    done; } >"$1"
+  printf 'gmail-oauth mcp <%s >/dev/null' "$1"
+}
+# Each request on a connection of its own, as the client makes them (one curl handle
+# per request); a kept-alive connection to the stand-in waits on delayed ACKs instead.
+curl_get="curl -sS -H 'Authorization: Bearer $token' -H 'Connection: close'"
+calls=20
+
+echo "Search of 50 messages, $calls in one MCP session ($runs runs, interleaved):"
+# The floor's URLs in a curl config file: the command line would be too long.
+{ for i in $(seq 1 $calls); do
+    printf 'url = "%s"\noutput = "/dev/null"\n' "${base}messages?maxResults=50"
+    for u in $meta; do printf 'url = "%s"\noutput = "/dev/null"\n' "$u"; done
+  done; } >"$GMO_SESSION_DIR/search.curl"
+python3 "$top_srcdir/bench/timeit.py" "$runs" -- \
+  "floor: curl, $calls x (list + 50 metadata)=$curl_get -K '$GMO_SESSION_DIR/search.curl'" \
+  "gmail_search_messages x $calls=$(mcp_session "$GMO_SESSION_DIR/search.jsonl" $calls gmail_search_messages '{"query":"","max_results":50}')"
+
+echo
+echo "Reading one message, $calls in one MCP session ($runs runs, interleaved):"
+urls=""
+for i in $(seq 1 $calls); do urls="$urls -o /dev/null '${base}messages/$first?format=raw'"; done
+python3 "$top_srcdir/bench/timeit.py" "$runs" -- \
+  "floor: curl, $calls GETs of the raw message=$curl_get $urls" \
+  "gmail_read_message x $calls=$(mcp_session "$GMO_SESSION_DIR/read.jsonl" $calls gmail_read_message "{\"message_id\":\"$first\"}")"
+
+echo
+echo "Reading a large message (gmail_read_message), time and peak RSS:"
+printf '%-28s %10s %12s %12s %8s\n' "" "size" "time" "peak RSS" "RSS/size"
+for mib in 1 10; do
+  id=$(ctl POST /control/gmail/message "{\"generate\":{\"size\":$((mib * 1048576)),\"kind\":\"text\"}}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  for who in curl mcp; do
+    if [ "$who" = curl ]; then
+      cmd="$curl_get -o /dev/null '${base}messages/$id?format=raw'"
+    else
+      cmd=$(mcp_call gmail_read_message "{\"message_id\":\"$id\"}")
+    fi
+    # The median of 5 runs of time and of peak RSS (KiB, from GNU time).
+    python3 - "$who" "$mib" "$cmd" <<'PY'
+import statistics, subprocess, sys, time
+who, mib, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+times, rss = [], []
+for _ in range(5):
+    start = time.perf_counter()
+    out = subprocess.run(["/usr/bin/time", "-f", "%M", "sh", "-c", cmd],
+                         capture_output=True, text=True, check=True)
+    times.append((time.perf_counter() - start) * 1000)
+    rss.append(int(out.stderr.strip().splitlines()[-1]))
+t, r = statistics.median(times), statistics.median(rss) / 1024
+label = ("floor: curl GET of the raw" if who == "curl" else "gmail_read_message") + f", {mib} MiB"
+print(f"{label:28} {mib:7d} MiB {t:9.1f} ms {r:8.1f} MiB {r / mib:7.2f}x")
+PY
+  done
+done
