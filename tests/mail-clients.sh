@@ -5,8 +5,9 @@
 # loopback SMTP and IMAP stand-ins (tests/fake-mail-servers.py) that take a login only with an
 # access token the Google stand-in minted and that has neither expired nor been revoked.
 # msmtp (OAUTHBEARER and XOAUTH2) sends, mbsync and offlineimap sync INBOX into a Maildir,
-# neomutt sends and reads, git's credential helper is set by the printed git commands; all of
-# them on one token request. Then the token is revoked and Gmail's refusal is what they get.
+# neomutt sends and reads, the printed git commands set up the credential helper and git
+# send-email (through gmail-oauth sendmail, to the Gmail API stand-in); all of them on one token
+# request. Then a token that expired early and a revoked one get Gmail's refusal.
 # A client that is not installed is skipped, with the Debian package that has it.
 . "$top_srcdir/tests/tap.sh"
 
@@ -219,6 +220,30 @@ is "$(git config --global sendemail.sendmailCmd) $(git config --global sendemail
 answer=$(printf 'protocol=smtp\nhost=smtp.gmail.com:587\nusername=%s\n\n' "$A" | git credential fill 2>&1)
 is "$(printf '%s\n' "$answer" | sed -n 's/^password=//p')" "$(gmail-oauth token "$A")" \
   "git: git credential fill answers Gmail's SMTP server with the token"
+# git send-email the printed way: gmail-oauth sendmail, to the Gmail API stand-in.
+if [ ! -x "$(git --exec-path)/git-send-email" ] || ! perl -MMail::Address -e 1 2>/dev/null; then
+  skip "git send-email is not installed (apt-get install git-email libmailtools-perl)"
+else
+  ctl POST /control/gmail/config "{\"address\": \"$A\"}" >/dev/null # the stand-in's mailbox is $A's
+  (
+    export GIT_AUTHOR_NAME="Me Myself" GIT_AUTHOR_EMAIL=$A GIT_COMMITTER_NAME="Me Myself" GIT_COMMITTER_EMAIL=$A
+    git init -q "$d/repo" && cd "$d/repo" && echo change > file && git add file &&
+      git commit -q -m "A change" -m "Sent by git send-email." && git format-patch -q -1 -o "$d/patches" &&
+      timeout 60 git send-email --to=you@example.org --confirm=never --quiet "$d"/patches/*.patch </dev/null
+  ) >"$d/gse.out" 2>"$d/err"
+  is "$? $(cat "$d/err")" "0 " "git send-email: sent, with no option but --to"
+  ctl GET /control/gmail/sent > "$d/sent.json"
+  is "$("${PYTHON3:-python3}" - "$d/sent.json" <<'PY'
+import email, email.policy, json, sys
+sent = json.load(open(sys.argv[1]))["sent"]
+m = email.message_from_string(sent[-1]["rfc822"], policy=email.policy.default)
+body = m.get_content()
+print(len(sent), m["From"], m["Subject"], "from-line" if body.startswith("From:") else "no-from-line",
+      "Sent by git send-email." in body)
+PY
+)" "1 Me Myself <me@gmail.com> [PATCH] A change no-from-line True" \
+    "git send-email: the Gmail API stand-in got the patch, From its author, no From: line in the body"
+fi
 smtp_way=$(gmail-oauth config git "$A" | sed -n 's/^#git /git /p')
 GIT_CONFIG_GLOBAL=$d/smtp.gitconfig sh -c "$smtp_way"
 is "$(GIT_CONFIG_GLOBAL=$d/smtp.gitconfig git config --global sendemail.smtpAuth)" XOAUTH2 \
@@ -227,14 +252,30 @@ is "$(GIT_CONFIG_GLOBAL=$d/smtp.gitconfig git config --global sendemail.smtpAuth
 is "$(($(fake_stat token_requests) - requests))" 0 \
   "one token request (before the clients) served every run of every client"
 
-# ---- a revoked token: Gmail's refusal ----
-ctl POST "/revoke?token=$(gmail-oauth token "$A")" >/dev/null
-if command -v msmtp >/dev/null 2>&1; then
+# ---- a token that expired early (gmail-oauth's cache cannot know), then a revoked one ----
+# msmtp_refused WHAT: msmtp with the printed configuration is refused with Gmail's error
+msmtp_refused() {
+  local before
+  before=$(refused smtp OAUTHBEARER)
   printf 'To: you@example.com\nSubject: refused\n\nNot sent.\n' > "$d/msg"
   run msmtp -C "$d/msmtprc" you@example.com < "$d/msg"
-  ok "$([ "$rc" -ne 0 ]; echo $?)" "msmtp, revoked token: fails (status $rc)"
-  like "$err" '535.5\.7\.8 Username and Password not accepted' "msmtp, revoked token: shows Gmail's refusal"
-  is "$(refused smtp OAUTHBEARER) $(received 'Subject: refused')" "1 0" "msmtp, revoked token: refused, nothing sent"
+  ok "$([ "$rc" -ne 0 ]; echo $?)" "msmtp, $1: fails (status $rc)"
+  like "$err" '535.5\.7\.8 Username and Password not accepted' "msmtp, $1: shows Gmail's refusal"
+  is "$(($(refused smtp OAUTHBEARER) - before)) $(received 'Subject: refused')" "1 0" "msmtp, $1: refused, nothing sent"
+}
+if command -v msmtp >/dev/null 2>&1; then
+  ctl POST /control/gmail/expire-tokens '{}' >/dev/null
+  msmtp_refused "expired token"
+  gmail-oauth refresh "$A" >/dev/null
+  printf 'To: you@example.com\nSubject: after refresh\n\nSent again.\n' > "$d/msg"
+  run msmtp -C "$d/msmtprc" you@example.com < "$d/msg"
+  is "$rc $(received 'Subject: after refresh')" "0 1" "msmtp: after gmail-oauth refresh, sent again"
+else
+  skip "msmtp is not installed (apt-get install msmtp)"
+fi
+ctl POST "/revoke?token=$(gmail-oauth token "$A")" >/dev/null
+if command -v msmtp >/dev/null 2>&1; then
+  msmtp_refused "revoked token"
 else
   skip "msmtp is not installed (apt-get install msmtp)"
 fi
@@ -250,9 +291,11 @@ else
   skip "mbsync or its SASL XOAUTH2 module is not installed (apt-get install isync libsasl2-modules-kdexoauth2)"
 fi
 if command -v neomutt >/dev/null 2>&1; then
+  before=$(refused smtp OAUTHBEARER)
   printf 'Not sent.\n' > "$d/msg"
   run neomutt -n -F "$d/neomuttrc" -s "neomutt refused" -- you@example.com < "$d/msg"
-  is "$(test "$rc" -ne 0; echo $?) $(refused smtp OAUTHBEARER) $(received 'Subject: neomutt refused')" "0 2 0" \
+  is "$(test "$rc" -ne 0; echo $?) $(($(refused smtp OAUTHBEARER) - before)) $(received 'Subject: neomutt refused')" \
+    "0 1 0" \
     "neomutt, revoked token: fails (status $rc), refused, nothing sent"
   like "$err" 'SMTP session failed: 535 5\.7\.8' "neomutt, revoked token: shows Gmail's refusal"
 else
