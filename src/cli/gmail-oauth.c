@@ -13,6 +13,7 @@
 #include "gmo-autocleanups.h"
 #include "gmo-broker.h"
 #include "gmo-cli.h"
+#include "gmo-client.h"
 #include "gmo-error.h"
 #include "gmo-json.h"
 #include "gmo-oauth.h"
@@ -206,7 +207,8 @@ cmd_token (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (
       context, _("Prints a valid access token for ACCOUNT: the cached one while it has more "
-                 "than --min-valid seconds left, else a fresh one."));
+                 "than --min-valid seconds left, else a fresh one. Asks gmail-oauthd on the "
+                 "session bus first, and the keyring when the service cannot answer."));
   if (!gmo_cli_parse_options (context, &argc, &argv, 1, 1, &error))
     goto out;
   if (format_name != NULL && !parse_format (format_name, &format, &error))
@@ -217,7 +219,7 @@ cmd_token (int argc, char **argv)
                    GMO_BROKER_MAX_MIN_VALID);
       goto out;
     }
-  grant = gmo_broker_get_token (argv[1], GMO_BROKER_FLAGS_NONE, min_valid, NULL, &error);
+  grant = gmo_client_get_token (argv[1], GMO_BROKER_FLAGS_NONE, min_valid, &error);
   if (grant == NULL)
     goto out;
   text = format_token (grant, format);
@@ -240,10 +242,11 @@ cmd_refresh (int argc, char **argv)
   g_option_context_set_summary (
       context, _("Refreshes the access token of ACCOUNT now, stores it, and prints "
                  "{\"access_token\", \"expires_at\", \"expires_in\", \"scope\", \"status\"} "
-                 "as JSON."));
+                 "as JSON. Asks gmail-oauthd on the session bus first, and the keyring when the "
+                 "service cannot answer."));
   if (!gmo_cli_parse_options (context, &argc, &argv, 1, 1, &error))
     goto out;
-  grant = gmo_broker_get_token (argv[1], GMO_BROKER_FORCE_REFRESH, 0, NULL, &error);
+  grant = gmo_client_get_token (argv[1], GMO_BROKER_FORCE_REFRESH, 0, &error);
   if (grant == NULL)
     goto out;
 

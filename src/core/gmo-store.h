@@ -35,6 +35,7 @@ gboolean gmo_store_remove (const gchar *account, gboolean *out_removed,
                            GCancellable *cancellable, GError **error);
 GPtrArray *gmo_store_list (GCancellable *cancellable, GError **error);
 
+GDBusConnection *gmo_keyring_get_bus (GCancellable *cancellable, GError **error);
 gboolean gmo_keyring_connect (GCancellable *cancellable, GError **error);
 gboolean gmo_keyring_search (const SecretSchema *schema, GHashTable *attributes,
                              const gchar *account, SecretService **out_service,

@@ -79,7 +79,7 @@ void
 gmo_daemon_answer_error (Daemon *daemon, GDBusMethodInvocation *invocation, const GError *error)
 {
   /* Outside the classes (a broken installation): a plain Failed, not an unmapped GError. */
-  if (error->domain == GMO_ERROR)
+  if (error->domain == GMO_ERROR || error->domain == G_DBUS_ERROR)
     g_dbus_method_invocation_return_gerror (invocation, error);
   else
     g_dbus_method_invocation_return_error_literal (invocation, G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
@@ -92,7 +92,8 @@ gmo_daemon_answer_token (Daemon *daemon, GDBusMethodInvocation *invocation,
                          const CachedToken *token)
 {
   g_dbus_method_invocation_return_value (
-      invocation, g_variant_new ("(sx)", token->access_token, token->expires_at));
+      invocation,
+      gmo_daemon_token_answer (token, g_dbus_method_invocation_get_method_name (invocation)));
   gmo_daemon_release (daemon);
 }
 
@@ -249,6 +250,7 @@ on_bus_acquired (GDBusConnection *connection, const gchar *name, gpointer user_d
   daemon->connection = g_object_ref (connection);
   daemon->filter_id
       = g_dbus_connection_add_filter (connection, gmo_daemon_on_incoming_message, daemon, NULL);
+  gmo_daemon_watch_keyring (daemon);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (daemon->skeleton), connection,
                                          OBJECT_PATH, &error))
     {
@@ -390,6 +392,7 @@ main (int argc, char **argv)
   daemon.last_call = g_get_monotonic_time ();
   daemon.refreshes = g_hash_table_new (g_str_hash, g_str_equal);
   daemon.min_valid = gmo_broker_min_valid_default ();
+  daemon.token_url = g_strdup (gmo_client_token_url_setting ());
   daemon.idle_timeout = (guint)idle_timeout;
   daemon.watchdog_timeout = (guint)watchdog_timeout;
   daemon.exit_status = GMO_EXIT_OK;
@@ -398,6 +401,8 @@ main (int argc, char **argv)
                     G_CALLBACK (gmo_daemon_on_handle_get_access_token), &daemon);
   g_signal_connect (daemon.skeleton, "handle-refresh", G_CALLBACK (gmo_daemon_on_handle_refresh),
                     &daemon);
+  g_signal_connect (daemon.skeleton, "handle-request-token",
+                    G_CALLBACK (gmo_daemon_on_handle_request_token), &daemon);
   g_signal_connect (daemon.skeleton, "handle-list-accounts", G_CALLBACK (on_handle_list_accounts),
                     &daemon);
   g_signal_connect (daemon.skeleton, "handle-remove-account", G_CALLBACK (on_handle_remove_account),
