@@ -171,6 +171,40 @@ wait "$caller"
 for _ in $(seq 1 100); do [ "$(stored_rt)" = "$(current_rt)" ] && break; sleep 0.05; done
 grant_kept "CLI through gmail-oauthd killed with the answer in transit"
 
+# The keyring frozen with the answer in transit: a rotated grant is written before the
+# caller is answered; a new access token alone is answered at once and written after.
+kpid=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+  --method org.freedesktop.DBus.GetConnectionUnixProcessID org.freedesktop.secrets |
+  sed 's/.* \([0-9]*\),)$/\1/')
+broker ListAccounts >/dev/null
+ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
+broker Refresh "$A" >"$GMO_SESSION_DIR/refresh.out" 2>&1 &
+caller=$!
+n=$((n + 1)); in_transit $n
+kill -STOP "$kpid"
+sleep 2.5
+ok "$(kill -0 "$caller" 2>/dev/null; echo $?)" "keyring frozen, a rotated grant in transit: the caller waits for the write"
+kill -CONT "$kpid"
+wait "$caller"
+like "$(cat "$GMO_SESSION_DIR/refresh.out")" "^\('ya29\." "and gets its token once the keyring takes it"
+grant_kept "keyring frozen with a rotated grant in transit"
+ctl POST /control/config '{"rotation": false, "answer_delay": 1.0}' >/dev/null
+broker Refresh "$A" >"$GMO_SESSION_DIR/refresh.out" 2>&1 &
+caller=$!
+n=$((n + 1)); in_transit $n
+kill -STOP "$kpid"
+for _ in $(seq 1 50); do kill -0 "$caller" 2>/dev/null || break; sleep 0.1; done
+ok "$(kill -0 "$caller" 2>/dev/null; [ $? -ne 0 ]; echo $?)" \
+  "keyring frozen, a new access token in transit: the caller is answered before the write"
+kill -CONT "$kpid"
+wait "$caller"
+like "$(cat "$GMO_SESSION_DIR/refresh.out")" "^\('ya29\." "with the new token"
+stored_at() { json_get "$(secret-tool lookup account "$A" version 1)" access_token; }
+for _ in $(seq 1 100); do [ "$(stored_at)" = "$(fake_stat last_access_token)" ] && break; sleep 0.05; done
+is "$(json_get "$(secret-tool lookup account "$A" version 1)" access_token)" "$(fake_stat last_access_token)" \
+  "which the keyring holds once it is back"
+ctl POST /control/config '{"rotation": true, "answer_delay": 0}' >/dev/null
+
 # SIGKILL cannot wait: killed before the endpoint has decided (without rotation, as a
 # rotated answer that no process receives is lost), the command line falls back to
 # the direct path and answers.

@@ -292,8 +292,8 @@ store_rotated (const GmoGrant *grant, GCancellable *cancellable, GError **error)
  * lock. Termination signals wait from the request to the write (gmo-signals.h):
  * an answer that rotated the refresh token must reach the keyring. */
 static gboolean
-refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GCancellable *cancellable,
-                   GError **error)
+refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GmoBrokerAnswerFunc on_answer,
+                   gpointer user_data, GCancellable *cancellable, GError **error)
 {
   g_autoptr (GmoTokenResponse) response = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -336,6 +336,10 @@ refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GCancellable *cance
       g_free (grant->scopes);
       grant->scopes = g_steal_pointer (&response->scope);
     }
+  /* Losing the write of an access token costs a refresh at worst: a door
+   * that can answer before it does. A rotated grant is written first. */
+  if (!rotated && on_answer != NULL)
+    on_answer (grant, user_data);
   /* A cached access token is worth one try; a rotated grant is worth waiting for. */
   ok = rotated ? store_rotated (grant, cancellable, error)
                : gmo_store_save (grant, cancellable, error);
@@ -345,6 +349,10 @@ refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GCancellable *cance
   gmo_signals_release ();
   return ok;
 }
+
+static GmoGrant *get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
+                            gint64 *out_server_date, GmoBrokerAnswerFunc on_answer,
+                            gpointer user_data, GCancellable *cancellable, GError **error);
 
 /**
  * gmo_broker_get_token:
@@ -387,6 +395,40 @@ GmoGrant *
 gmo_broker_get_token_full (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
                            gint64 *out_server_date, GCancellable *cancellable, GError **error)
 {
+  return get_token (account, flags, min_valid, out_server_date, NULL, NULL, cancellable, error);
+}
+
+/**
+ * gmo_broker_get_token_early:
+ * @account: an account (normalised here)
+ * @flags: %GMO_BROKER_FORCE_REFRESH to refresh even a fresh token
+ * @min_valid: the freshness margin in seconds
+ * @on_answer: called, in this thread, with the refreshed grant before its
+ *   keyring write when that write may be lost without harm (Google did not
+ *   rotate the refresh token); not called otherwise
+ * @user_data: for @on_answer
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * gmo_broker_get_token() for a door that can answer its callers before the
+ * keyring write of a new access token: the write still happens, and its
+ * failure is still returned.
+ *
+ * Returns: (transfer full): the grant with a valid access token, or %NULL.
+ */
+GmoGrant *
+gmo_broker_get_token_early (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
+                            GmoBrokerAnswerFunc on_answer, gpointer user_data,
+                            GCancellable *cancellable, GError **error)
+{
+  return get_token (account, flags, min_valid, NULL, on_answer, user_data, cancellable, error);
+}
+
+static GmoGrant *
+get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid, gint64 *out_server_date,
+           GmoBrokerAnswerFunc on_answer, gpointer user_data, GCancellable *cancellable,
+           GError **error)
+{
   g_autofree gchar *normalized = NULL;
   g_autoptr (GmoGrant) grant = NULL;
   gint64 started = gmo_now ();
@@ -426,7 +468,7 @@ gmo_broker_get_token_full (const gchar *account, GmoBrokerFlags flags, gint64 mi
     }
 
   g_debug ("Refreshing the access token of %s", normalized);
-  ok = refresh_and_store (grant, out_server_date, cancellable, error);
+  ok = refresh_and_store (grant, out_server_date, on_answer, user_data, cancellable, error);
   account_unlock (fd);
   return ok ? g_steal_pointer (&grant) : NULL;
 }

@@ -18,6 +18,9 @@ typedef enum
   GMO_BROKER_FORCE_REFRESH = 1 << 0, /* refresh even if the cached token is fresh */
 } GmoBrokerFlags;
 
+/* Called with a refreshed grant before its keyring write; see gmo_broker_get_token_early(). */
+typedef void (*GmoBrokerAnswerFunc) (const GmoGrant *grant, gpointer user_data);
+
 void gmo_broker_keep_unsaved (void);
 gboolean gmo_broker_flush_unsaved (void);
 gint64 gmo_broker_min_valid_default (void);
@@ -27,6 +30,10 @@ GmoGrant *gmo_broker_get_token (const gchar *account, GmoBrokerFlags flags, gint
 GmoGrant *gmo_broker_get_token_full (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
                                      gint64 *out_server_date, GCancellable *cancellable,
                                      GError **error);
+GmoGrant *gmo_broker_get_token_early (const gchar *account, GmoBrokerFlags flags,
+                                      gint64 min_valid, GmoBrokerAnswerFunc on_answer,
+                                      gpointer user_data, GCancellable *cancellable,
+                                      GError **error);
 gboolean gmo_broker_remove_account (const gchar *account, gboolean *out_removed,
                                     GCancellable *cancellable, GError **error);
 gboolean gmo_broker_forget_access_token (const gchar *account, GCancellable *cancellable,

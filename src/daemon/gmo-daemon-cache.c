@@ -87,22 +87,35 @@ gmo_daemon_cache_answer (Daemon *daemon, const gchar *account, gint64 min_valid,
   return answer;
 }
 
-/* Caches @token (taken) unless the keyring changed since @generation, the
- * count after the keyring call that read or wrote @token: the Secret Service
- * signals a change before it answers a later call, so a change that came
- * before our call is in what we read (or overwritten by what we wrote), and
- * one after it leaves the token uncached. (Only a change signalled in the
- * instant between the answer and the task's look at the count escapes; the
- * token's own expiry bounds what that costs.) */
+/**
+ * gmo_daemon_cache_put_since:
+ * @daemon: the daemon
+ * @account: a normalised account
+ * @token: a task's result
+ *
+ * Caches a copy of @token unless the keyring changed since @token was made
+ * (its generation, the count right after the keyring call that read or wrote
+ * it): the Secret Service signals a change before it answers a later call, so
+ * a change that came before our call is in what we read (or overwritten by
+ * what we wrote), and one after it leaves the token uncached. (Only a change
+ * signalled in the instant between the answer and the task's look at the
+ * count escapes; the token's own expiry bounds what that costs.)
+ */
 void
-gmo_daemon_cache_put_since (Daemon *daemon, const gchar *account, CachedToken *token,
-                            guint64 generation)
+gmo_daemon_cache_put_since (Daemon *daemon, const gchar *account, const CachedToken *token)
 {
+  CachedToken *copy;
+
   g_mutex_lock (&daemon->cache_lock);
-  if (daemon->keyring_generation == generation)
-    g_hash_table_replace (daemon->cache, g_strdup (account), token);
-  else
-    gmo_daemon_cached_token_free (token);
+  if (daemon->keyring_generation == token->generation)
+    {
+      copy = g_new0 (CachedToken, 1);
+      copy->access_token = gmo_secret_dup (token->access_token);
+      copy->expires_at = token->expires_at;
+      copy->scopes = g_strdup (token->scopes);
+      copy->generation = token->generation;
+      g_hash_table_replace (daemon->cache, g_strdup (account), copy);
+    }
   g_mutex_unlock (&daemon->cache_lock);
 }
 

@@ -16,6 +16,7 @@
  * Lives on the main thread; the task thread sees only a TokenJob. */
 typedef struct
 {
+  gint refs; /* atomic: the task's, and an early answer's on its way */
   Daemon *daemon;
   gchar *account;
   GmoBrokerFlags flags;
@@ -30,12 +31,15 @@ typedef struct
   GCancellable *cancellable;
   guint watchdog_id;
   gboolean abandoned; /* the watchdog answered; the task's result is dropped */
+  gboolean announced; /* TokenRefreshed was emitted by the early answer */
 } Refresh;
 
-/* What the task thread needs: a copy, so that it shares nothing with the main thread. */
+/* What the task thread needs: a copy, so that it shares nothing with the main
+ * thread but two pointers it only hands on. */
 typedef struct
 {
-  Daemon *daemon; /* for its keyring_generation only */
+  Daemon *daemon;   /* for its keyring_generation only */
+  Refresh *refresh; /* handed back to the main thread by an early answer */
   gchar *account;
   GmoBrokerFlags flags;
   gint64 min_valid;
@@ -54,8 +58,10 @@ token_job_free (TokenJob *job)
 /* ---- token requests: cache, coalescing, task, watchdog ---- */
 
 static void
-refresh_free (Refresh *refresh)
+refresh_unref (Refresh *refresh)
 {
+  if (!g_atomic_int_dec_and_test (&refresh->refs))
+    return;
   g_assert (refresh->invocations->len == 0 && refresh->later->len == 0);
   g_clear_handle_id (&refresh->watchdog_id, g_source_remove);
   g_ptr_array_unref (refresh->invocations);
@@ -63,6 +69,58 @@ refresh_free (Refresh *refresh)
   g_object_unref (refresh->cancellable);
   g_free (refresh->account);
   g_free (refresh);
+}
+
+/* A refreshed token that the broker hands over before its keyring write. */
+typedef struct
+{
+  Refresh *refresh; /* a reference */
+  CachedToken *token;
+} EarlyAnswer;
+
+static void
+early_answer_free (EarlyAnswer *early)
+{
+  refresh_unref (early->refresh);
+  gmo_daemon_cached_token_free (early->token);
+  g_free (early);
+}
+
+/* On the main thread: the callers waiting so far get the new token now; the
+ * write of an access token that was not rotated costs nothing if lost. Later
+ * callers, and the cache, wait for the task's end (on_refresh_done()). */
+static gboolean
+on_early_answer (gpointer user_data)
+{
+  EarlyAnswer *early = user_data;
+  Refresh *refresh = early->refresh;
+
+  if (refresh->abandoned || refresh->invocations->len == 0)
+    return G_SOURCE_REMOVE;
+  /* Cached first: a caller that got the new token never gets the old one after it. */
+  gmo_daemon_cache_put_since (refresh->daemon, refresh->account, early->token);
+  gmo_broker1_emit_token_refreshed (refresh->daemon->skeleton, refresh->account,
+                                    early->token->expires_at);
+  refresh->announced = TRUE;
+  for (guint i = 0; i < refresh->invocations->len; i++)
+    gmo_daemon_answer_token (refresh->daemon, g_ptr_array_index (refresh->invocations, i),
+                             early->token);
+  g_ptr_array_set_size (refresh->invocations, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* In the task thread (GmoBrokerAnswerFunc). */
+static void
+on_broker_answer (const GmoGrant *grant, gpointer user_data)
+{
+  const TokenJob *job = user_data;
+  EarlyAnswer *early = g_new0 (EarlyAnswer, 1);
+
+  g_atomic_int_inc (&job->refresh->refs);
+  early->refresh = job->refresh;
+  early->token = gmo_daemon_cached_token_new (job->daemon, grant, TRUE);
+  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, on_early_answer, early,
+                              (GDestroyNotify)early_answer_free);
 }
 
 /* Runs in a GTask thread: network and keyring work, never on the main loop. */
@@ -92,7 +150,8 @@ token_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
         }
     }
 
-  grant = gmo_broker_get_token (job->account, job->flags, job->min_valid, cancellable, &error);
+  grant = gmo_broker_get_token_early (job->account, job->flags, job->min_valid, on_broker_answer,
+                                      task_data, cancellable, &error);
   if (grant == NULL)
     {
       g_task_return_error (task, error);
@@ -112,7 +171,7 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
   Daemon *daemon = refresh->daemon;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) later = NULL;
-  CachedToken *token;
+  g_autoptr (CachedToken) token = NULL;
 
   token = g_task_propagate_pointer (G_TASK (result), &error);
   if (refresh->abandoned)
@@ -124,11 +183,9 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
           if (token->refreshed)
             gmo_broker1_emit_token_refreshed (daemon->skeleton, refresh->account,
                                               token->expires_at);
-          gmo_daemon_cache_put_since (daemon, refresh->account, token, token->generation);
+          gmo_daemon_cache_put_since (daemon, refresh->account, token);
         }
-      else
-        gmo_daemon_cached_token_free (token);
-      refresh_free (refresh);
+      refresh_unref (refresh);
       return;
     }
 
@@ -138,15 +195,15 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
   if (token != NULL)
     {
       /* Signals first: a caller that got its answer has seen them too. */
-      if (token->refreshed)
+      if (token->refreshed && !refresh->announced)
         {
           g_debug ("Refreshed the access token of %s", refresh->account);
           gmo_broker1_emit_token_refreshed (daemon->skeleton, refresh->account, token->expires_at);
         }
+      gmo_daemon_cache_put_since (daemon, refresh->account, token);
       for (guint i = 0; i < refresh->invocations->len; i++)
         gmo_daemon_answer_token (daemon, g_ptr_array_index (refresh->invocations, i), token);
       g_ptr_array_set_size (refresh->invocations, 0);
-      gmo_daemon_cache_put_since (daemon, refresh->account, token, token->generation);
     }
   else
     {
@@ -167,7 +224,7 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
   refresh->later = g_ptr_array_new ();
   if (later->len > 0)
     refresh_start (daemon, refresh->account, refresh->later_flags, refresh->later_min_valid, later);
-  refresh_free (refresh);
+  refresh_unref (refresh);
 }
 
 static gboolean
@@ -202,6 +259,7 @@ refresh_start (Daemon *daemon, const gchar *account, GmoBrokerFlags flags, gint6
   TokenJob *job = g_new0 (TokenJob, 1);
   g_autoptr (GTask) task = NULL;
 
+  refresh->refs = 1;
   refresh->daemon = daemon;
   refresh->account = g_strdup (account);
   refresh->flags = flags;
@@ -214,6 +272,7 @@ refresh_start (Daemon *daemon, const gchar *account, GmoBrokerFlags flags, gint6
   g_hash_table_insert (daemon->refreshes, refresh->account, refresh);
 
   job->daemon = daemon;
+  job->refresh = refresh;
   job->account = g_strdup (account);
   job->flags = flags;
   job->min_valid = min_valid;

@@ -69,12 +69,12 @@ void gmo_daemon_answer_all_error (Daemon *daemon, GPtrArray *invocations, const 
 CachedToken *gmo_daemon_cached_token_new (Daemon *daemon, const GmoGrant *grant,
                                           gboolean refreshed);
 void gmo_daemon_cached_token_free (CachedToken *token);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CachedToken, gmo_daemon_cached_token_free)
 GVariant *gmo_daemon_token_answer (const CachedToken *token, const gchar *method);
 GVariant *gmo_daemon_cache_answer (Daemon *daemon, const gchar *account, gint64 min_valid,
                                    const gchar *method);
 void gmo_daemon_cache_put (Daemon *daemon, const gchar *account, CachedToken *token);
-void gmo_daemon_cache_put_since (Daemon *daemon, const gchar *account, CachedToken *token,
-                                 guint64 generation);
+void gmo_daemon_cache_put_since (Daemon *daemon, const gchar *account, const CachedToken *token);
 GDBusMessage *gmo_daemon_on_incoming_message (GDBusConnection *connection, GDBusMessage *message,
                                               gboolean incoming, gpointer user_data);
 void gmo_daemon_watch_keyring (Daemon *daemon);
