@@ -140,6 +140,28 @@ gmo_broker_token_is_fresh (const GmoGrant *grant, gint64 min_valid, gint64 now)
   return grant->access_token != NULL && grant->expires_at - now > min_valid;
 }
 
+/**
+ * gmo_broker_age_is_testing_limit:
+ * @granted_at: when the grant was made, unix seconds (0: unknown)
+ * @now: the current time, unix seconds
+ *
+ * Whether a grant that died now died of the 7-day rule: Google ends the
+ * grants of apps in "Testing" status %GMO_BROKER_TESTING_GRANT_LIFE after
+ * consent, so a grant that dies at about that age almost surely met it (a day
+ * early for a consent given late in a day, two late for a grant unused over
+ * a weekend).
+ *
+ * Returns: %TRUE if the age is within that window.
+ */
+gboolean
+gmo_broker_age_is_testing_limit (gint64 granted_at, gint64 now)
+{
+  gint64 age = now - granted_at;
+
+  return granted_at > 0 && age > GMO_BROKER_TESTING_GRANT_LIFE - 24 * 3600
+         && age < GMO_BROKER_TESTING_GRANT_LIFE + 2 * 24 * 3600;
+}
+
 /* The per-account lock shared by every process of the user: an flock()ed file
  * whose name is a hash of the account (an address may hold any character). */
 static int

@@ -11,6 +11,8 @@ G_BEGIN_DECLS
  * of life remain. GMAIL_OAUTH_MIN_VALID overrides it. */
 #define GMO_BROKER_DEFAULT_MIN_VALID 300
 #define GMO_BROKER_MAX_MIN_VALID 86400
+/* Google ends the grants of apps in "Testing" publishing status this long after consent. */
+#define GMO_BROKER_TESTING_GRANT_LIFE (7 * 24 * 3600)
 
 typedef enum
 {
@@ -25,6 +27,7 @@ void gmo_broker_keep_unsaved (void);
 gboolean gmo_broker_flush_unsaved (void);
 gint64 gmo_broker_min_valid_default (void);
 gboolean gmo_broker_token_is_fresh (const GmoGrant *grant, gint64 min_valid, gint64 now);
+gboolean gmo_broker_age_is_testing_limit (gint64 granted_at, gint64 now);
 GmoGrant *gmo_broker_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
                                 GCancellable *cancellable, GError **error);
 GmoGrant *gmo_broker_get_token_full (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,

@@ -20,6 +20,8 @@
 #define PING_MS 1000
 /* The call's own bound, past the service's watchdog, which answers every call. */
 #define CALL_MS ((GMO_CLIENT_SERVICE_WATCHDOG_SECONDS + 10) * 1000)
+/* A property of a running service: answered by its main loop at once. */
+#define PROPERTY_MS 2000
 
 /**
  * gmo_client_token_url_setting:
@@ -222,4 +224,41 @@ gmo_client_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_val
   if (g_variant_lookup (details, "scope", "&s", &scope))
     grant->scopes = g_strdup (scope);
   return grant;
+}
+
+/**
+ * gmo_client_account_state:
+ * @account: a normalised account
+ *
+ * What a running gmail-oauthd knows of @account (its Accounts property):
+ * without a running service, or if it does not answer within a bound, nothing.
+ * The service is not started for this.
+ *
+ * Returns: (transfer full) (nullable): the account's "a{sv}" ("state",
+ * "expires_at", "reason"), or %NULL.
+ */
+GVariant *
+gmo_client_account_state (const gchar *account)
+{
+  g_autoptr (GDBusConnection) connection = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) accounts = NULL;
+  g_autoptr (GError) error = NULL;
+
+  connection = gmo_keyring_get_bus (NULL, &error);
+  if (connection != NULL)
+    reply = g_dbus_connection_call_sync (connection, GMO_CLIENT_BUS_NAME, GMO_CLIENT_OBJECT_PATH,
+                                         "org.freedesktop.DBus.Properties", "Get",
+                                         g_variant_new ("(ss)", GMO_CLIENT_INTERFACE, "Accounts"),
+                                         G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                                         PROPERTY_MS, NULL, &error);
+  if (reply == NULL)
+    {
+      g_debug ("No state from gmail-oauthd: %s", error->message);
+      return NULL;
+    }
+  g_variant_get (reply, "(v)", &accounts);
+  if (!g_variant_is_of_type (accounts, G_VARIANT_TYPE ("a{sa{sv}}")))
+    return NULL;
+  return g_variant_lookup_value (accounts, account, G_VARIANT_TYPE_VARDICT);
 }

@@ -46,8 +46,10 @@ on_idle_timeout (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
   daemon->idle_id = 0;
-  /* A rotated grant the keyring refused lives only here: stay until it is written. */
-  if (!gmo_broker_flush_unsaved ())
+  /* A rotated grant the keyring refused lives only here: stay until it is
+   * written. An account that needs a login: stay, to withdraw its
+   * notification later and not to post it again. */
+  if (!gmo_broker_flush_unsaved () || gmo_daemon_attention_needed (daemon))
     {
       daemon->idle_id = g_timeout_add_seconds (daemon->idle_timeout, on_idle_timeout, daemon);
       return G_SOURCE_REMOVE;
@@ -72,6 +74,25 @@ gmo_daemon_release (Daemon *daemon)
   gmo_daemon_note_call (daemon);
   if (daemon->busy == 0 && daemon->idle_timeout > 0 && daemon->idle_id == 0)
     daemon->idle_id = g_timeout_add_seconds (daemon->idle_timeout, on_idle_timeout, daemon);
+}
+
+/**
+ * gmo_daemon_run_on_main:
+ * @func: what to run
+ * @data: its data
+ * @notify: (nullable): frees @data afterwards
+ *
+ * Runs @func once on the main loop, from any thread. (Unlike
+ * g_main_context_invoke(), never in the calling thread, even when the main
+ * context is free for a moment, as while the service drains it at exit.)
+ */
+void
+gmo_daemon_run_on_main (GSourceFunc func, gpointer data, GDestroyNotify notify)
+{
+  g_autoptr (GSource) source = g_idle_source_new ();
+
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, NULL);
 }
 
 /* Every call is answered through one of these two, exactly once. */
@@ -251,6 +272,7 @@ on_bus_acquired (GDBusConnection *connection, const gchar *name, gpointer user_d
   daemon->filter_id
       = g_dbus_connection_add_filter (connection, gmo_daemon_on_incoming_message, daemon, NULL);
   gmo_daemon_watch_keyring (daemon);
+  gmo_daemon_attention_start (daemon);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (daemon->skeleton), connection,
                                          OBJECT_PATH, &error))
     {
@@ -419,6 +441,7 @@ main (int argc, char **argv)
   /* Release the name first, so that a new call activates a new instance. */
   g_bus_unown_name (owner_id);
   gmo_daemon_answer_pending (&daemon);
+  gmo_daemon_attention_stop (&daemon);
   if (!gmo_broker_flush_unsaved ())
     g_warning ("Exiting with a rotated grant the keyring did not take: it is lost");
   if (daemon.connection != NULL)

@@ -243,6 +243,7 @@ gmo_daemon_on_incoming_message (GDBusConnection *connection, GDBusMessage *messa
   if (is_keyring_change (message))
     {
       cache_drop_all (daemon);
+      gmo_daemon_attention_keyring_changed (daemon);
       return message;
     }
   if (!is_cache_request (daemon, message, &raw_account, &min_valid))

@@ -43,6 +43,9 @@ typedef struct
   gchar *account;
   GmoBrokerFlags flags;
   gint64 min_valid;
+  /* Found out by the thread, read by the main thread once the task is done: */
+  gchar *grant_id;   /* gmo_daemon_grant_id() of the grant used */
+  gint64 granted_at; /* of the grant, when it turned out dead */
 } TokenJob;
 
 static void refresh_start (Daemon *daemon, const gchar *account, GmoBrokerFlags flags,
@@ -52,6 +55,7 @@ static void
 token_job_free (TokenJob *job)
 {
   g_free (job->account);
+  g_free (job->grant_id);
   g_free (job);
 }
 
@@ -119,15 +123,14 @@ on_broker_answer (const GmoGrant *grant, gpointer user_data)
   g_atomic_int_inc (&job->refresh->refs);
   early->refresh = job->refresh;
   early->token = gmo_daemon_cached_token_new (job->daemon, grant, TRUE);
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, on_early_answer, early,
-                              (GDestroyNotify)early_answer_free);
+  gmo_daemon_run_on_main (on_early_answer, early, (GDestroyNotify)early_answer_free);
 }
 
 /* Runs in a GTask thread: network and keyring work, never on the main loop. */
 static void
 token_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
-  const TokenJob *job = task_data;
+  TokenJob *job = task_data;
   g_autoptr (GmoGrant) before = NULL;
   g_autoptr (GmoGrant) grant = NULL;
   GError *error = NULL;
@@ -144,6 +147,7 @@ token_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
       before = gmo_store_lookup (job->account, cancellable, NULL);
       if (before != NULL && gmo_broker_token_is_fresh (before, job->min_valid, gmo_now ()))
         {
+          job->grant_id = gmo_daemon_grant_id (before);
           g_task_return_pointer (task, gmo_daemon_cached_token_new (job->daemon, before, FALSE),
                                  (GDestroyNotify)gmo_daemon_cached_token_free);
           return;
@@ -154,9 +158,18 @@ token_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
                                       task_data, cancellable, &error);
   if (grant == NULL)
     {
+      /* Which grant died, and when it was made (the 7-day rule). */
+      if (g_error_matches (error, GMO_ERROR, GMO_ERROR_REAUTHORIZE))
+        {
+          g_autoptr (GmoGrant) dead = gmo_store_lookup (job->account, cancellable, NULL);
+
+          job->grant_id = gmo_daemon_grant_id (dead);
+          job->granted_at = dead != NULL ? dead->granted_at : 0;
+        }
       g_task_return_error (task, error);
       return;
     }
+  job->grant_id = gmo_daemon_grant_id (grant);
   refreshed = (job->flags & GMO_BROKER_FORCE_REFRESH) || before == NULL
               || before->access_token == NULL
               || !g_str_equal (before->access_token, grant->access_token);
@@ -172,6 +185,7 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) later = NULL;
   g_autoptr (CachedToken) token = NULL;
+  const TokenJob *job = g_task_get_task_data (G_TASK (result));
 
   token = g_task_propagate_pointer (G_TASK (result), &error);
   if (refresh->abandoned)
@@ -204,6 +218,7 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
       for (guint i = 0; i < refresh->invocations->len; i++)
         gmo_daemon_answer_token (daemon, g_ptr_array_index (refresh->invocations, i), token);
       g_ptr_array_set_size (refresh->invocations, 0);
+      gmo_daemon_attention_token (daemon, refresh->account, token->expires_at, job->grant_id);
     }
   else
     {
@@ -218,6 +233,7 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
         gmo_broker1_emit_authorization_required (daemon->skeleton, refresh->account,
                                                  error->message);
       gmo_daemon_answer_all_error (daemon, refresh->invocations, error);
+      gmo_daemon_attention_failed (daemon, refresh->account, error, job->grant_id, job->granted_at);
     }
 
   later = g_steal_pointer (&refresh->later);

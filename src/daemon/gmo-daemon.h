@@ -42,6 +42,12 @@ typedef struct
                                * before one is not cached after it */
   gint64 last_call;           /* monotonic time of the last call answered */
   GHashTable *refreshes;      /* normalised account -> Refresh in flight (at most one) */
+  /* Attention (gmo-daemon-attention.c), main thread only. */
+  GHashTable *accounts; /* normalised account -> AccountState */
+  guint margin_id;      /* republishes Accounts when a token passes its margin */
+  guint relist_id;      /* reads the accounts again after the keyring changed */
+  gboolean listing;
+  gboolean relist_again;
   gint64 min_valid;
   gchar *token_url; /* gmo_client_token_url_setting() */
   guint idle_timeout;
@@ -56,6 +62,7 @@ typedef struct
 /* Keep-alive and answers (gmail-oauthd.c): every call is held while it is
  * being answered, and answered exactly once. */
 void gmo_daemon_note_call (Daemon *daemon);
+void gmo_daemon_run_on_main (GSourceFunc func, gpointer data, GDestroyNotify notify);
 void gmo_daemon_hold (Daemon *daemon);
 void gmo_daemon_release (Daemon *daemon);
 void gmo_daemon_answer_error (Daemon *daemon, GDBusMethodInvocation *invocation,
@@ -78,6 +85,18 @@ void gmo_daemon_cache_put_since (Daemon *daemon, const gchar *account, const Cac
 GDBusMessage *gmo_daemon_on_incoming_message (GDBusConnection *connection, GDBusMessage *message,
                                               gboolean incoming, gpointer user_data);
 void gmo_daemon_watch_keyring (Daemon *daemon);
+
+/* Attention (gmo-daemon-attention.c): the Accounts property and the
+ * notification of a dead grant. */
+gchar *gmo_daemon_grant_id (const GmoGrant *grant);
+void gmo_daemon_attention_start (Daemon *daemon);
+void gmo_daemon_attention_stop (Daemon *daemon);
+void gmo_daemon_attention_token (Daemon *daemon, const gchar *account, gint64 expires_at,
+                                 const gchar *grant_id);
+void gmo_daemon_attention_failed (Daemon *daemon, const gchar *account, const GError *error,
+                                  const gchar *grant_id, gint64 granted_at);
+void gmo_daemon_attention_keyring_changed (Daemon *daemon);
+gboolean gmo_daemon_attention_needed (Daemon *daemon);
 
 /* Token requests (gmo-daemon-tokens.c): coalesced, in threads, under a watchdog. */
 gboolean gmo_daemon_parse_options (Daemon *daemon, GVariant *options, GmoBrokerFlags *out_flags,
