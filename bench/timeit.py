@@ -4,7 +4,8 @@
 
 Runs each shell COMMAND RUNS times, interleaved (so that machine noise hits
 every command alike), and prints a table of median, p10 and p90 wall time in
-milliseconds, with each row's ratio to the first row (the floor)."""
+milliseconds. A row whose LABEL starts with "floor:" is a floor: every other
+row shows its ratio to the nearest floor above it (the first row is one)."""
 import statistics
 import subprocess
 import sys
@@ -23,13 +24,18 @@ def main():
             subprocess.run(command, shell=True, check=True, stdout=subprocess.DEVNULL)
             samples[label].append((time.perf_counter() - start) * 1000)
     floor = statistics.median(samples[cases[0][0]])
-    print(f"{'':44} {'median':>9} {'p10':>8} {'p90':>8} {'ratio':>7}")
+    print(f"{'':52} {'median':>9} {'p10':>8} {'p90':>8} {'ratio':>7}")
     for label, _ in cases:
         s = sorted(samples[label])
         med = statistics.median(s)
         p10 = s[len(s) // 10]
         p90 = s[(len(s) * 9) // 10]
-        print(f"{label:44} {med:8.2f}ms {p10:7.2f}ms {p90:7.2f}ms {med / floor:6.2f}x")
+        if label.startswith("floor:") and label != cases[0][0]:
+            floor = med
+            ratio = "  floor"
+        else:
+            ratio = f"{med / floor:6.2f}x"
+        print(f"{label:52} {med:8.2f}ms {p10:7.2f}ms {p90:7.2f}ms {ratio}")
 
 
 if __name__ == "__main__":

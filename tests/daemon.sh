@@ -18,6 +18,7 @@ bus() { # bus METHOD [ARG...]: a call to the bus daemon itself
 }
 owner_pid() { bus GetConnectionUnixProcessID $name | sed -n 's/^(uint32 \([0-9]*\),)$/\1/p'; }
 token_of() { sed -n "s/^('\([^']*\)', int64 [0-9]*)\$/\1/p"; }
+token_of_rq() { sed -n "s/^('\([^']*\)', int64 [0-9]*, .*)\$/\1/p"; }
 # wait_exit PID SECONDS: waits for our child PID to exit; sets $exit_status
 # to its status, or to "alive" if it is still running after SECONDS.
 wait_exit() {
@@ -60,6 +61,30 @@ like "$second" "^ya29\." "Refresh answers a token"
 ok $([ "$second" != "$first" ]; echo $?) "Refresh gets a new token although the cached one is fresh"
 is "$(fake_stat token_requests)" 2 "Refresh made a token request"
 is "$(call GetAccessToken me@example.com | token_of)" "$second" "GetAccessToken then serves the refreshed token"
+
+# RequestToken: the caller's margin, a forced refresh, its endpoint, and the scope.
+rq() { call RequestToken "$1" "$2"; }
+url=$GMAIL_OAUTH_TOKEN_URL
+out=$(rq me@example.com "{'min-valid': <uint32 300>, 'token-url': <'$url'>}")
+like "$out" "^\('$second', int64 [0-9]+, \{'scope': <'https://mail.google.com/'>\}\)$" \
+  "RequestToken answers (s token, x expires_at, a{sv} details) with the scope, from the cache"
+like "$(rq me@example.com '{}')" "^\('$second', " "RequestToken without options: the cached token"
+requests=$(fake_stat token_requests)
+third=$(rq me@example.com "{'min-valid': <uint32 3599>}" | token_of_rq)
+ok $([ -n "$third" ] && [ "$third" != "$second" ]; echo $?) "a margin larger than the token's life refreshes"
+is "$(fake_stat token_requests)" $((requests + 1)) "with one token request"
+fourth=$(rq me@example.com "{'refresh': <true>}" | token_of_rq)
+ok $([ -n "$fourth" ] && [ "$fourth" != "$third" ]; echo $?) "'refresh' refreshes a fresh token"
+like "$(rq me@example.com "{'token-url': <'$url/other'>}")" \
+  "GDBus.Error:org.freedesktop.DBus.Error.NotSupported: " "another token endpoint is NotSupported"
+like "$(rq me@example.com "{'token-url': <''>}")" "NotSupported" "so is Google's, when the service uses another"
+for bad in "{'min-valid': <'300'>}" "{'min-valid': <uint32 86401>}" "{'refresh': <1>}" "{'token-url': <1>}"; do
+  like "$(rq me@example.com "$bad")" "GDBus.Error:$err.Usage: The option" "option $bad: Usage"
+done
+is "$(fake_stat token_requests)" $((requests + 2)) "and no other token request"
+like "$(rq me@example.com "{'frobnicate': <1>}")" "^\('$fourth', " "unknown options are ignored"
+like "$(rq nobody@example.com '{}')" "GDBus.Error:$err.NoAccount: No account nobody@example.com" \
+  "RequestToken errors are the classes too"
 
 out=$(call ListAccounts)
 like "$out" "\{'account': <'me@example.com'>, 'state': <'valid'>, 'expires_at': <int64 [1-9][0-9]*>\}" \

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # With G_MESSAGES_DEBUG=all, a full run of every door's ordinary and failing
 # paths (the mail doors too: sendmail and the MCP mail tools) never shows a
-# secret in argv, on stderr or in a log line.
+# secret in argv, on stderr or in a log line: the command line and the git
+# helper on their direct path, then through gmail-oauthd (started here with
+# --verbose, so that its log is read too).
 . "$top_srcdir/tests/tap.sh"
 
 A=me@example.com
@@ -22,7 +24,7 @@ printf '{"type":"authorized_user","client_id":"leak-client","client_secret":"%s"
 watcher=$!
 
 log=$d/stderr.log
-{
+doors() {
   gmail-oauth import "$A" "$d/grant.json"
   gmail-oauth token "$A" >/dev/null
   gmail-oauth refresh "$A" >/dev/null
@@ -52,7 +54,20 @@ log=$d/stderr.log
     '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"gmail_search_messages","arguments":{}}}' \
     '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"gmail_send_message","arguments":{"to":"you@example.org","body":"no"}}}' \
     | gmail-oauth mcp >/dev/null
-} 2>"$log"
+}
+direct_path_begin
+doors 2>"$log"
+direct_path_end
+"$top_builddir/gmail-oauthd" --replace --idle-timeout=0 --verbose 2>"$d/daemon.log" &
+daemon=$!
+for _ in $(seq 1 100); do
+  gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+    --method org.freedesktop.DBus.GetConnectionUnixProcessID io.github.gmail_oauth.Broker 2>/dev/null |
+    grep -q "uint32 $daemon," && break
+  sleep 0.05
+done
+doors 2>>"$log"
+kill -TERM "$daemon"; wait "$daemon"
 kill "$watcher"; wait "$watcher" 2>/dev/null
 
 stats=$(ctl GET /control/stats)
@@ -60,13 +75,16 @@ current_rt=$(json_get "$stats" current_refresh_token leak-client)
 ok "$([ -s "$log" ]; echo $?)" "debug output was produced (G_MESSAGES_DEBUG=all)"
 like "$(cat "$log")" 'Refresh' "the debug log traces refreshes"
 like "$(cat "$log")" 'gmail_send_message' "the debug log traces the mail tools"
-is "$(fake_stat gmail_sent)" 2 "sendmail and gmail_send_message each sent their message"
+is "$(fake_stat gmail_sent)" 4 "sendmail and gmail_send_message each sent their message, on both paths"
+like "$(cat "$d/daemon.log")" 'Refresh' "gmail-oauthd's debug log traces refreshes"
 for name in secret_client rt current_rt; do
   value=${!name}
   unlike "$(cat "$log")" "$value" "no $name in stderr/log lines"
+  unlike "$(cat "$d/daemon.log")" "$value" "no $name in gmail-oauthd's log lines"
   unlike "$(cat "$d/argv.log")" "$value" "no $name in any process's argv"
 done
 # Access tokens are handed out on stdout only, never logged.
 unlike "$(cat "$log")" 'ya29\.' "no access token in stderr/log lines"
+unlike "$(cat "$d/daemon.log")" 'ya29\.' "no access token in gmail-oauthd's log lines"
 
 done_testing

@@ -5,6 +5,9 @@
 # signal, or the Secret Service is killed and comes back. Afterwards the
 # keyring holds the stand-in's current refresh token and the next refresh
 # works. A signal while no answer has been decided on ends the process at once.
+# The command line and the git helper are driven on their direct path first
+# (tests/own-name keeps gmail-oauthd away), then through gmail-oauthd, which
+# is killed under them.
 . "$top_srcdir/tests/tap.sh"
 
 A=rotate@example.com
@@ -25,6 +28,7 @@ ctl POST /control/config '{"rotation": true}' >/dev/null
 n=0
 
 # --- command line and git helper: the signal waits for the write ---
+direct_path_begin
 for sig in TERM HUP; do
   ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
   gmail-oauth refresh "$A" >/dev/null 2>&1 &
@@ -54,6 +58,8 @@ wait "$mcp_pid"
 exec 3>&-
 grant_kept "MCP, SIGTERM"
 
+direct_path_end
+
 # --- gmail-oauthd: it finishes the refresh in flight before exiting ---
 broker() {
   gdbus call --session --dest io.github.gmail_oauth.Broker --object-path /io/github/gmail_oauth/Broker \
@@ -71,6 +77,7 @@ like "$(cat "$GMO_SESSION_DIR/refresh.out")" "^\('ya29\." "D-Bus, SIGTERM to the
 grant_kept "D-Bus, SIGTERM to the daemon"
 
 # --- a stalled answer: the signal does not wait for it ---
+direct_path_begin
 ctl POST /control/config '{"delay": 20, "answer_delay": 0}' >/dev/null
 before=$(stored_rt)
 gmail-oauth refresh "$A" >/dev/null 2>&1 &
@@ -120,6 +127,91 @@ printf '%s\n%s\n' "$MCP_INIT" \
 keyring_outage $!
 like "$(tail -n 1 "$GMO_SESSION_DIR/mcp.out")" '"isError":false' "MCP, keyring killed and back: a token"
 grant_kept "MCP, keyring killed and back"
+
+direct_path_end
+
+# --- the command line through gmail-oauthd, and gmail-oauthd killed under it ---
+daemon_pid() {
+  gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+    --method org.freedesktop.DBus.GetConnectionUnixProcessID io.github.gmail_oauth.Broker |
+    sed 's/.* \([0-9]*\),)$/\1/'
+}
+cli_out=$GMO_SESSION_DIR/cli.out
+n=$(json_get "$(ctl GET /control/stats)" successful_refreshes)
+broker ListAccounts >/dev/null
+dpid=$(daemon_pid)
+ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
+gmail-oauth refresh "$A" >"$cli_out" 2>&1 &
+caller=$!
+n=$((n + 1)); in_transit $n
+kill -TERM "$dpid"
+wait "$caller"
+is "$?" 0 "CLI through gmail-oauthd, SIGTERM to the daemon with the answer in transit: the CLI answers"
+like "$(json_get "$(cat "$cli_out")" access_token)" "^ya29\." "CLI through gmail-oauthd, SIGTERM: a token"
+grant_kept "CLI through gmail-oauthd, SIGTERM to the daemon"
+
+# The command line killed while gmail-oauthd waits for the answer: the service writes it.
+ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
+gmail-oauth refresh "$A" >/dev/null 2>&1 &
+caller=$!
+n=$((n + 1)); in_transit $n
+kill -TERM "$caller"
+wait "$caller"
+for _ in $(seq 1 100); do [ "$(stored_rt)" = "$(current_rt)" ] && break; sleep 0.05; done
+grant_kept "CLI through gmail-oauthd killed with the answer in transit"
+
+# The keyring frozen with the answer in transit: a rotated grant is written before the
+# caller is answered; a new access token alone is answered at once and written after.
+kpid=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+  --method org.freedesktop.DBus.GetConnectionUnixProcessID org.freedesktop.secrets |
+  sed 's/.* \([0-9]*\),)$/\1/')
+broker ListAccounts >/dev/null
+ctl POST /control/config '{"answer_delay": 1.0}' >/dev/null
+broker Refresh "$A" >"$GMO_SESSION_DIR/refresh.out" 2>&1 &
+caller=$!
+n=$((n + 1)); in_transit $n
+kill -STOP "$kpid"
+sleep 2.5
+ok "$(kill -0 "$caller" 2>/dev/null; echo $?)" "keyring frozen, a rotated grant in transit: the caller waits for the write"
+kill -CONT "$kpid"
+wait "$caller"
+like "$(cat "$GMO_SESSION_DIR/refresh.out")" "^\('ya29\." "and gets its token once the keyring takes it"
+grant_kept "keyring frozen with a rotated grant in transit"
+ctl POST /control/config '{"rotation": false, "answer_delay": 1.0}' >/dev/null
+broker Refresh "$A" >"$GMO_SESSION_DIR/refresh.out" 2>&1 &
+caller=$!
+n=$((n + 1)); in_transit $n
+kill -STOP "$kpid"
+for _ in $(seq 1 50); do kill -0 "$caller" 2>/dev/null || break; sleep 0.1; done
+ok "$(kill -0 "$caller" 2>/dev/null; [ $? -ne 0 ]; echo $?)" \
+  "keyring frozen, a new access token in transit: the caller is answered before the write"
+kill -CONT "$kpid"
+wait "$caller"
+like "$(cat "$GMO_SESSION_DIR/refresh.out")" "^\('ya29\." "with the new token"
+stored_at() { json_get "$(secret-tool lookup account "$A" version 1)" access_token; }
+for _ in $(seq 1 100); do [ "$(stored_at)" = "$(fake_stat last_access_token)" ] && break; sleep 0.05; done
+is "$(json_get "$(secret-tool lookup account "$A" version 1)" access_token)" "$(fake_stat last_access_token)" \
+  "which the keyring holds once it is back"
+ctl POST /control/config '{"rotation": true, "answer_delay": 0}' >/dev/null
+
+# SIGKILL cannot wait: killed before the endpoint has decided (without rotation, as a
+# rotated answer that no process receives is lost), the command line falls back to
+# the direct path and answers.
+ctl POST /control/config '{"rotation": false, "delay": 1.0, "answer_delay": 0}' >/dev/null
+broker ListAccounts >/dev/null
+dpid=$(daemon_pid)
+requests=$(fake_stat token_requests)
+gmail-oauth refresh "$A" >"$cli_out" 2>&1 &
+caller=$!
+wait_stat token_requests $((requests + 1))
+kill -KILL "$dpid"
+wait "$caller"
+is "$?" 0 "CLI through gmail-oauthd, SIGKILL to the daemon mid-refresh: the CLI still answers"
+like "$(json_get "$(cat "$cli_out")" access_token)" "^ya29\." "CLI after SIGKILL to the daemon: a token"
+ctl POST /control/config '{"rotation": true, "delay": 0.0}' >/dev/null
+gmail-oauth refresh "$A" >/dev/null 2>&1
+is "$?" 0 "after SIGKILL to the daemon: the next refresh works"
+n=$(json_get "$(ctl GET /control/stats)" successful_refreshes)
 
 # --- gmail-oauthd: the keyring stays away past the retry time; the daemon
 # keeps the rotated grant in memory and writes it once the keyring is back ---

@@ -90,3 +90,15 @@ mcp_answer() {
   for _ in $(seq 1 100); do grep -q "\"id\":$1," "$mcp_out" && break; sleep 0.1; done
   grep "\"id\":$1," "$mcp_out"
 }
+# The direct path: tests/own-name holds gmail-oauthd's bus name and answers nothing, so the
+# command line and the git helper read the keyring themselves (as without the service) until
+# direct_path_end, after which the next call activates a new gmail-oauthd.
+direct_path_begin() {
+  local i
+  : >"$GMO_SESSION_DIR/own-name.out"
+  "$top_builddir/tests/own-name" io.github.gmail_oauth.Broker >"$GMO_SESSION_DIR/own-name.out" &
+  own_name_pid=$!
+  for i in $(seq 1 200); do grep -q owned "$GMO_SESSION_DIR/own-name.out" && return 0; sleep 0.05; done
+  diag "own-name did not take the name"; return 1
+}
+direct_path_end() { kill "$own_name_pid"; wait "$own_name_pid" 2>/dev/null; return 0; }

@@ -13,6 +13,7 @@
 #include "gmo-autocleanups.h"
 #include "gmo-broker.h"
 #include "gmo-cli.h"
+#include "gmo-client.h"
 #include "gmo-error.h"
 #include "gmo-json.h"
 #include "gmo-oauth.h"
@@ -206,7 +207,8 @@ cmd_token (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (
       context, _("Prints a valid access token for ACCOUNT: the cached one while it has more "
-                 "than --min-valid seconds left, else a fresh one."));
+                 "than --min-valid seconds left, else a fresh one. Asks gmail-oauthd on the "
+                 "session bus first, and the keyring when the service cannot answer."));
   if (!gmo_cli_parse_options (context, &argc, &argv, 1, 1, &error))
     goto out;
   if (format_name != NULL && !parse_format (format_name, &format, &error))
@@ -217,7 +219,7 @@ cmd_token (int argc, char **argv)
                    GMO_BROKER_MAX_MIN_VALID);
       goto out;
     }
-  grant = gmo_broker_get_token (argv[1], GMO_BROKER_FLAGS_NONE, min_valid, NULL, &error);
+  grant = gmo_client_get_token (argv[1], GMO_BROKER_FLAGS_NONE, min_valid, &error);
   if (grant == NULL)
     goto out;
   text = format_token (grant, format);
@@ -227,23 +229,80 @@ out:
   return error != NULL ? gmo_cli_report (error) : GMO_EXIT_OK;
 }
 
+/* refresh --all, the keep-alive: every stored account in turn, through
+ * gmail-oauthd when it is there (so that a dead grant reaches its
+ * AttentionNeeded path), one line each, never a token. Returns the exit
+ * status of the first failure, 0 if none. */
+static int
+refresh_all (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) grants = gmo_store_list (NULL, &error);
+  int status = GMO_EXIT_OK;
+
+  if (grants == NULL)
+    return gmo_cli_report (error);
+  for (guint i = 0; i < grants->len; i++)
+    {
+      const GmoGrant *stored = g_ptr_array_index (grants, i);
+      g_autoptr (GmoGrant) grant = NULL;
+      g_autofree gchar *line = NULL;
+      g_autofree gchar *expires = NULL;
+      int failed;
+
+      grant = gmo_client_get_token (stored->account, GMO_BROKER_FORCE_REFRESH, 0, &error);
+      if (grant == NULL)
+        {
+          failed = gmo_cli_report (error);
+          g_clear_error (&error);
+          if (status == GMO_EXIT_OK)
+            status = failed;
+          continue;
+        }
+      /* Translators: the first %s is an e-mail address, the second a time (RFC 3339). */
+      expires = gmo_format_rfc3339 (grant->expires_at);
+      line = g_strdup_printf (_("%s\trefreshed, valid until %s\n"), grant->account, expires);
+      if (!gmo_cli_write_stdout (line, &error))
+        return gmo_cli_report (error);
+    }
+  return status;
+}
+
 static int
 cmd_refresh (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) context = g_option_context_new (_("ACCOUNT"));
+  g_autoptr (GOptionContext) context = g_option_context_new (_("ACCOUNT | --all"));
   g_autoptr (GError) error = NULL;
   g_autoptr (GmoGrant) grant = NULL;
   g_autoptr (GmoSecretJson) root = NULL;
   g_autoptr (GmoSecret) text = NULL;
   g_autofree gchar *expires = NULL;
+  gboolean all = FALSE;
+  const GOptionEntry entries[] = {
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all,
+      N_("Refresh every stored account, printing one line each and no token (what the "
+         "keep-alive timer runs)"),
+      NULL },
+    { NULL },
+  };
 
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (
       context, _("Refreshes the access token of ACCOUNT now, stores it, and prints "
                  "{\"access_token\", \"expires_at\", \"expires_in\", \"scope\", \"status\"} "
-                 "as JSON."));
-  if (!gmo_cli_parse_options (context, &argc, &argv, 1, 1, &error))
+                 "as JSON. Asks gmail-oauthd on the session bus first, and the keyring when the "
+                 "service cannot answer."));
+  if (!gmo_cli_parse_options (context, &argc, &argv, 0, 1, &error))
     goto out;
-  grant = gmo_broker_get_token (argv[1], GMO_BROKER_FORCE_REFRESH, 0, NULL, &error);
+  if (all != (argc == 1))
+    {
+      g_set_error (&error, GMO_ERROR, GMO_ERROR_USAGE,
+                   _("Give either ACCOUNT or --all; see “gmail-oauth refresh --help”"));
+      goto out;
+    }
+  if (all)
+    return refresh_all ();
+  grant = gmo_client_get_token (argv[1], GMO_BROKER_FORCE_REFRESH, 0, &error);
   if (grant == NULL)
     goto out;
 
@@ -268,7 +327,7 @@ out:
 static const Command commands[] = {
   { "token", cmd_token, "ACCOUNT [--format=raw|json|xoauth2|header]",
     N_("Print a valid access token (refreshed only when needed)") },
-  { "refresh", cmd_refresh, "ACCOUNT", N_("Refresh the access token now; print JSON") },
+  { "refresh", cmd_refresh, "ACCOUNT | --all", N_("Refresh the access token now; print JSON") },
   { "import", gmo_cli_import, "ACCOUNT [FILE]",
     N_("Store a grant from an “authorized_user” JSON file or stdin") },
   { "login", gmo_cli_login, "ACCOUNT [--client-secrets FILE | --client-id ID]",

@@ -13,6 +13,7 @@
 #include "gmo-autocleanups.h"
 #include "gmo-broker.h"
 #include "gmo-cli.h"
+#include "gmo-client.h"
 #include "gmo-error.h"
 #include "gmo-json.h"
 #include "gmo-oauth.h"
@@ -203,6 +204,22 @@ out:
   return error != NULL ? gmo_cli_report (error) : GMO_EXIT_OK;
 }
 
+/* What only gmail-oauthd knows, from its last refresh: that the grant is
+ * dead (needs-login, with the reason). Asked of a running service only. */
+static void
+add_service_state (json_object *object, const gchar *account)
+{
+  g_autoptr (GVariant) state = gmo_client_account_state (account);
+  const gchar *name, *reason;
+
+  if (state == NULL || !g_variant_lookup (state, "state", "&s", &name)
+      || !g_str_equal (name, "needs-login"))
+    return;
+  json_object_object_add (object, "state", json_object_new_string (name));
+  if (g_variant_lookup (state, "reason", "&s", &reason))
+    json_object_object_add (object, "reason", json_object_new_string (reason));
+}
+
 int
 gmo_cli_status (int argc, char **argv)
 {
@@ -219,7 +236,9 @@ gmo_cli_status (int argc, char **argv)
   };
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  g_option_context_set_summary (context, _("Shows what is stored for ACCOUNT, without secrets."));
+  g_option_context_set_summary (context, _("Shows what is stored for ACCOUNT, without secrets, "
+                                           "and “needs-login” with the reason when gmail-oauthd "
+                                           "found the grant dead."));
   if (!gmo_cli_parse_options (context, &argc, &argv, 1, 1, &error))
     goto out;
   account = gmo_account_normalize (argv[1], &error);
@@ -233,6 +252,7 @@ gmo_cli_status (int argc, char **argv)
       goto out;
     }
   object = gmo_cli_grant_to_json (grant, gmo_now ());
+  add_service_state (object, account);
   if (as_json)
     text = g_strdup_printf ("%s\n",
                             json_object_to_json_string_ext (

@@ -20,7 +20,7 @@
 #include "gmo-util.h"
 
 /* Apps in "Testing" status lose their grants 7 days after consent. */
-#define TESTING_GRANT_LIFE (7 * 24 * 3600)
+#define TESTING_GRANT_LIFE GMO_BROKER_TESTING_GRANT_LIFE
 #define MAX_CLOCK_SKEW 60
 
 typedef enum
@@ -131,9 +131,9 @@ static void
 check_grant_age (Report *report, const GmoGrant *grant, const GError *refresh_error)
 {
   g_autofree gchar *age_text = NULL;
-  gint64 age = gmo_now () - grant->granted_at;
-  gboolean near_seven_days = age > TESTING_GRANT_LIFE - 24 * 3600
-                             && age < TESTING_GRANT_LIFE + 2 * 24 * 3600;
+  gint64 now = gmo_now ();
+  gint64 age = now - grant->granted_at;
+  gboolean near_seven_days = gmo_broker_age_is_testing_limit (grant->granted_at, now);
 
   if (grant->granted_at <= 0)
     {

@@ -140,6 +140,28 @@ gmo_broker_token_is_fresh (const GmoGrant *grant, gint64 min_valid, gint64 now)
   return grant->access_token != NULL && grant->expires_at - now > min_valid;
 }
 
+/**
+ * gmo_broker_age_is_testing_limit:
+ * @granted_at: when the grant was made, unix seconds (0: unknown)
+ * @now: the current time, unix seconds
+ *
+ * Whether a grant that died now died of the 7-day rule: Google ends the
+ * grants of apps in "Testing" status %GMO_BROKER_TESTING_GRANT_LIFE after
+ * consent, so a grant that dies at about that age almost surely met it (a day
+ * early for a consent given late in a day, two late for a grant unused over
+ * a weekend).
+ *
+ * Returns: %TRUE if the age is within that window.
+ */
+gboolean
+gmo_broker_age_is_testing_limit (gint64 granted_at, gint64 now)
+{
+  gint64 age = now - granted_at;
+
+  return granted_at > 0 && age > GMO_BROKER_TESTING_GRANT_LIFE - 24 * 3600
+         && age < GMO_BROKER_TESTING_GRANT_LIFE + 2 * 24 * 3600;
+}
+
 /* The per-account lock shared by every process of the user: an flock()ed file
  * whose name is a hash of the account (an address may hold any character). */
 static int
@@ -292,8 +314,8 @@ store_rotated (const GmoGrant *grant, GCancellable *cancellable, GError **error)
  * lock. Termination signals wait from the request to the write (gmo-signals.h):
  * an answer that rotated the refresh token must reach the keyring. */
 static gboolean
-refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GCancellable *cancellable,
-                   GError **error)
+refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GmoBrokerAnswerFunc on_answer,
+                   gpointer user_data, GCancellable *cancellable, GError **error)
 {
   g_autoptr (GmoTokenResponse) response = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -336,6 +358,10 @@ refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GCancellable *cance
       g_free (grant->scopes);
       grant->scopes = g_steal_pointer (&response->scope);
     }
+  /* Losing the write of an access token costs a refresh at worst: a door
+   * that can answer before it does. A rotated grant is written first. */
+  if (!rotated && on_answer != NULL)
+    on_answer (grant, user_data);
   /* A cached access token is worth one try; a rotated grant is worth waiting for. */
   ok = rotated ? store_rotated (grant, cancellable, error)
                : gmo_store_save (grant, cancellable, error);
@@ -411,7 +437,8 @@ uncache_token (const gchar *account)
 }
 
 static GmoGrant *get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
-                            gint64 *out_server_date, GCancellable *cancellable, GError **error);
+                            gint64 *out_server_date, GmoBrokerAnswerFunc on_answer,
+                            gpointer user_data, GCancellable *cancellable, GError **error);
 
 /**
  * gmo_broker_get_token:
@@ -461,15 +488,42 @@ gmo_broker_get_token_full (const gchar *account, GmoBrokerFlags flags, gint64 mi
     return NULL;
   if (!(flags & GMO_BROKER_FORCE_REFRESH) && (grant = cached_token (normalized, min_valid)) != NULL)
     return grant;
-  grant = get_token (normalized, flags, min_valid, out_server_date, cancellable, error);
+  grant = get_token (normalized, flags, min_valid, out_server_date, NULL, NULL, cancellable, error);
   if (grant != NULL)
     cache_token (grant);
   return grant;
 }
 
+/**
+ * gmo_broker_get_token_early:
+ * @account: an account (normalised here)
+ * @flags: %GMO_BROKER_FORCE_REFRESH to refresh even a fresh token
+ * @min_valid: the freshness margin in seconds
+ * @on_answer: called, in this thread, with the refreshed grant before its
+ *   keyring write when that write may be lost without harm (Google did not
+ *   rotate the refresh token); not called otherwise
+ * @user_data: for @on_answer
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * gmo_broker_get_token() for a door that can answer its callers before the
+ * keyring write of a new access token: the write still happens, and its
+ * failure is still returned.
+ *
+ * Returns: (transfer full): the grant with a valid access token, or %NULL.
+ */
+GmoGrant *
+gmo_broker_get_token_early (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
+                            GmoBrokerAnswerFunc on_answer, gpointer user_data,
+                            GCancellable *cancellable, GError **error)
+{
+  return get_token (account, flags, min_valid, NULL, on_answer, user_data, cancellable, error);
+}
+
 static GmoGrant *
-get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
-           gint64 *out_server_date, GCancellable *cancellable, GError **error)
+get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid, gint64 *out_server_date,
+           GmoBrokerAnswerFunc on_answer, gpointer user_data, GCancellable *cancellable,
+           GError **error)
 {
   g_autofree gchar *normalized = NULL;
   g_autoptr (GmoGrant) grant = NULL;
@@ -510,7 +564,7 @@ get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
     }
 
   g_debug ("Refreshing the access token of %s", normalized);
-  ok = refresh_and_store (grant, out_server_date, cancellable, error);
+  ok = refresh_and_store (grant, out_server_date, on_answer, user_data, cancellable, error);
   account_unlock (fd);
   return ok ? g_steal_pointer (&grant) : NULL;
 }

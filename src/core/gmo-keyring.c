@@ -63,20 +63,20 @@ on_bus_timeout (gpointer user_data)
 }
 
 /**
- * gmo_keyring_connect:
+ * gmo_keyring_get_bus:
  * @cancellable: (nullable): a cancellable
  * @error: return location for a %GMO_ERROR_KEYRING error
  *
- * Connects to the session bus within %BUS_CONNECT_SECONDS. libsecret
- * connects with g_bus_get_sync(), which waits for ever on a bus that accepts
- * the connection and never answers; connecting first bounds that wait, and
- * afterwards GLib hands libsecret the same connection. Call it before any
- * libsecret call.
+ * Connects to the session bus, where the Secret Service is, within
+ * %BUS_CONNECT_SECONDS. libsecret connects with g_bus_get_sync(), which waits
+ * for ever on a bus that accepts the connection and never answers; connecting
+ * first bounds that wait, and afterwards GLib hands libsecret the same
+ * connection.
  *
- * Returns: %TRUE if the session bus answered.
+ * Returns: (transfer full): the session bus, or %NULL with @error set.
  */
-gboolean
-gmo_keyring_connect (GCancellable *cancellable, GError **error)
+GDBusConnection *
+gmo_keyring_get_bus (GCancellable *cancellable, GError **error)
 {
   g_autoptr (GMainContext) context = g_main_context_new ();
   g_autoptr (GCancellable) timeout = g_cancellable_new ();
@@ -99,10 +99,7 @@ gmo_keyring_connect (GCancellable *cancellable, GError **error)
   g_main_context_pop_thread_default (context);
 
   if (wait.connection != NULL)
-    {
-      g_object_unref (wait.connection);
-      return TRUE;
-    }
+    return wait.connection;
   if (g_error_matches (wait.error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
       && !g_cancellable_is_cancelled (cancellable))
     g_set_error (error, GMO_ERROR, GMO_ERROR_KEYRING,
@@ -112,7 +109,24 @@ gmo_keyring_connect (GCancellable *cancellable, GError **error)
   else
     gmo_keyring_error (error, wait.error, NULL);
   g_error_free (wait.error);
-  return FALSE;
+  return NULL;
+}
+
+/**
+ * gmo_keyring_connect:
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for a %GMO_ERROR_KEYRING error
+ *
+ * gmo_keyring_get_bus() for its bound alone. Call it before any libsecret call.
+ *
+ * Returns: %TRUE if the session bus answered.
+ */
+gboolean
+gmo_keyring_connect (GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GDBusConnection) connection = gmo_keyring_get_bus (cancellable, error);
+
+  return connection != NULL;
 }
 
 /* libsecret keeps one SecretService per process, bound to the daemon it

@@ -8,6 +8,7 @@ G_BEGIN_DECLS
 
 void gmo_keyring_error (GError **error, const GError *cause, const gchar *account);
 gboolean gmo_keyring_reconnect_if_gone (const GError *error);
+GDBusConnection *gmo_keyring_get_bus (GCancellable *cancellable, GError **error);
 gboolean gmo_keyring_connect (GCancellable *cancellable, GError **error);
 gboolean gmo_keyring_search (const SecretSchema *schema, GHashTable *attributes,
                              const gchar *account, SecretService **out_service,

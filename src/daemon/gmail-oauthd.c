@@ -46,8 +46,10 @@ on_idle_timeout (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
   daemon->idle_id = 0;
-  /* A rotated grant the keyring refused lives only here: stay until it is written. */
-  if (!gmo_broker_flush_unsaved ())
+  /* A rotated grant the keyring refused lives only here: stay until it is
+   * written. An account that needs a login: stay, to withdraw its
+   * notification later and not to post it again. */
+  if (!gmo_broker_flush_unsaved () || gmo_daemon_attention_needed (daemon))
     {
       daemon->idle_id = g_timeout_add_seconds (daemon->idle_timeout, on_idle_timeout, daemon);
       return G_SOURCE_REMOVE;
@@ -74,12 +76,31 @@ gmo_daemon_release (Daemon *daemon)
     daemon->idle_id = g_timeout_add_seconds (daemon->idle_timeout, on_idle_timeout, daemon);
 }
 
+/**
+ * gmo_daemon_run_on_main:
+ * @func: what to run
+ * @data: its data
+ * @notify: (nullable): frees @data afterwards
+ *
+ * Runs @func once on the main loop, from any thread. (Unlike
+ * g_main_context_invoke(), never in the calling thread, even when the main
+ * context is free for a moment, as while the service drains it at exit.)
+ */
+void
+gmo_daemon_run_on_main (GSourceFunc func, gpointer data, GDestroyNotify notify)
+{
+  g_autoptr (GSource) source = g_idle_source_new ();
+
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, NULL);
+}
+
 /* Every call is answered through one of these two, exactly once. */
 void
 gmo_daemon_answer_error (Daemon *daemon, GDBusMethodInvocation *invocation, const GError *error)
 {
   /* Outside the classes (a broken installation): a plain Failed, not an unmapped GError. */
-  if (error->domain == GMO_ERROR)
+  if (error->domain == GMO_ERROR || error->domain == G_DBUS_ERROR)
     g_dbus_method_invocation_return_gerror (invocation, error);
   else
     g_dbus_method_invocation_return_error_literal (invocation, G_DBUS_ERROR, G_DBUS_ERROR_FAILED,
@@ -92,7 +113,8 @@ gmo_daemon_answer_token (Daemon *daemon, GDBusMethodInvocation *invocation,
                          const CachedToken *token)
 {
   g_dbus_method_invocation_return_value (
-      invocation, g_variant_new ("(sx)", token->access_token, token->expires_at));
+      invocation,
+      gmo_daemon_token_answer (token, g_dbus_method_invocation_get_method_name (invocation)));
   gmo_daemon_release (daemon);
 }
 
@@ -249,6 +271,8 @@ on_bus_acquired (GDBusConnection *connection, const gchar *name, gpointer user_d
   daemon->connection = g_object_ref (connection);
   daemon->filter_id
       = g_dbus_connection_add_filter (connection, gmo_daemon_on_incoming_message, daemon, NULL);
+  gmo_daemon_watch_keyring (daemon);
+  gmo_daemon_attention_start (daemon);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (daemon->skeleton), connection,
                                          OBJECT_PATH, &error))
     {
@@ -390,6 +414,7 @@ main (int argc, char **argv)
   daemon.last_call = g_get_monotonic_time ();
   daemon.refreshes = g_hash_table_new (g_str_hash, g_str_equal);
   daemon.min_valid = gmo_broker_min_valid_default ();
+  daemon.token_url = g_strdup (gmo_client_token_url_setting ());
   daemon.idle_timeout = (guint)idle_timeout;
   daemon.watchdog_timeout = (guint)watchdog_timeout;
   daemon.exit_status = GMO_EXIT_OK;
@@ -398,6 +423,8 @@ main (int argc, char **argv)
                     G_CALLBACK (gmo_daemon_on_handle_get_access_token), &daemon);
   g_signal_connect (daemon.skeleton, "handle-refresh", G_CALLBACK (gmo_daemon_on_handle_refresh),
                     &daemon);
+  g_signal_connect (daemon.skeleton, "handle-request-token",
+                    G_CALLBACK (gmo_daemon_on_handle_request_token), &daemon);
   g_signal_connect (daemon.skeleton, "handle-list-accounts", G_CALLBACK (on_handle_list_accounts),
                     &daemon);
   g_signal_connect (daemon.skeleton, "handle-remove-account", G_CALLBACK (on_handle_remove_account),
@@ -414,6 +441,7 @@ main (int argc, char **argv)
   /* Release the name first, so that a new call activates a new instance. */
   g_bus_unown_name (owner_id);
   gmo_daemon_answer_pending (&daemon);
+  gmo_daemon_attention_stop (&daemon);
   if (!gmo_broker_flush_unsaved ())
     g_warning ("Exiting with a rotated grant the keyring did not take: it is lost");
   if (daemon.connection != NULL)

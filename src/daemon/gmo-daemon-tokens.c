@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* gmail-oauthd's tokens: access tokens kept in memory in front of the
- * keyring, concurrent requests for one account coalesced into one refresh,
- * which runs in a GTask thread under a watchdog; and the fast path that
- * answers a cached GetAccessToken on the GDBus worker thread. */
+/* gmail-oauthd's token requests: a call the cache (gmo-daemon-cache.c)
+ * cannot answer joins the one request of its account, which runs in a GTask
+ * thread under a watchdog; concurrent calls share it. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -17,103 +16,121 @@
  * Lives on the main thread; the task thread sees only a TokenJob. */
 typedef struct
 {
+  gint refs; /* atomic: the task's, and an early answer's on its way */
   Daemon *daemon;
   gchar *account;
   GmoBrokerFlags flags;
-  GPtrArray *invocations;    /* GDBusMethodInvocation, answered with the result */
-  GPtrArray *forced_waiters; /* Refresh calls that came during a plain request */
+  gint64 min_valid;
+  GPtrArray *invocations; /* GDBusMethodInvocation, answered with the result */
+  /* Calls that came during the request and asked more than it may return (a
+   * forced refresh during a plain request, a larger margin): they get a
+   * request of their own afterwards, with these flags and this margin. */
+  GPtrArray *later;
+  GmoBrokerFlags later_flags;
+  gint64 later_min_valid;
   GCancellable *cancellable;
   guint watchdog_id;
   gboolean abandoned; /* the watchdog answered; the task's result is dropped */
+  gboolean announced; /* TokenRefreshed was emitted by the early answer */
 } Refresh;
 
-/* What the task thread needs: a copy, so that it shares nothing with the main thread. */
+/* What the task thread needs: a copy, so that it shares nothing with the main
+ * thread but two pointers it only hands on. */
 typedef struct
 {
+  Daemon *daemon;   /* for its keyring_generation only */
+  Refresh *refresh; /* handed back to the main thread by an early answer */
   gchar *account;
   GmoBrokerFlags flags;
   gint64 min_valid;
+  /* Found out by the thread, read by the main thread once the task is done: */
+  gchar *grant_id;   /* gmo_daemon_grant_id() of the grant used */
+  gint64 granted_at; /* of the grant, when it turned out dead */
 } TokenJob;
 
 static void refresh_start (Daemon *daemon, const gchar *account, GmoBrokerFlags flags,
-                           GPtrArray *invocations);
-
-static CachedToken *
-cached_token_new (const GmoGrant *grant, gboolean refreshed)
-{
-  CachedToken *token = g_new0 (CachedToken, 1);
-
-  token->access_token = gmo_secret_dup (grant->access_token);
-  token->expires_at = grant->expires_at;
-  token->refreshed = refreshed;
-  return token;
-}
-
-void
-gmo_daemon_cached_token_free (CachedToken *token)
-{
-  if (token == NULL)
-    return;
-  gmo_secret_free (token->access_token);
-  g_free (token);
-}
+                           gint64 min_valid, GPtrArray *invocations);
 
 static void
 token_job_free (TokenJob *job)
 {
   g_free (job->account);
+  g_free (job->grant_id);
   g_free (job);
-}
-
-/* ---- the cache, shared with the worker thread ---- */
-
-/* Returns: (transfer full) (nullable): the answer "(sx)" for @account if its
- * cached token has more than the margin left. */
-static GVariant *
-cache_answer (Daemon *daemon, const gchar *account)
-{
-  const CachedToken *cached;
-  GVariant *answer = NULL;
-
-  g_mutex_lock (&daemon->cache_lock);
-  cached = g_hash_table_lookup (daemon->cache, account);
-  if (cached != NULL && cached->expires_at - gmo_now () > daemon->min_valid)
-    answer = g_variant_ref_sink (g_variant_new ("(sx)", cached->access_token, cached->expires_at));
-  g_mutex_unlock (&daemon->cache_lock);
-  return answer;
-}
-
-/* Takes @token, or drops the entry when @token is %NULL. */
-void
-gmo_daemon_cache_put (Daemon *daemon, const gchar *account, CachedToken *token)
-{
-  g_mutex_lock (&daemon->cache_lock);
-  if (token != NULL)
-    g_hash_table_replace (daemon->cache, g_strdup (account), token);
-  else
-    g_hash_table_remove (daemon->cache, account);
-  g_mutex_unlock (&daemon->cache_lock);
 }
 
 /* ---- token requests: cache, coalescing, task, watchdog ---- */
 
 static void
-refresh_free (Refresh *refresh)
+refresh_unref (Refresh *refresh)
 {
-  g_assert (refresh->invocations->len == 0 && refresh->forced_waiters->len == 0);
+  if (!g_atomic_int_dec_and_test (&refresh->refs))
+    return;
+  g_assert (refresh->invocations->len == 0 && refresh->later->len == 0);
   g_clear_handle_id (&refresh->watchdog_id, g_source_remove);
   g_ptr_array_unref (refresh->invocations);
-  g_ptr_array_unref (refresh->forced_waiters);
+  g_ptr_array_unref (refresh->later);
   g_object_unref (refresh->cancellable);
   g_free (refresh->account);
   g_free (refresh);
+}
+
+/* A refreshed token that the broker hands over before its keyring write. */
+typedef struct
+{
+  Refresh *refresh; /* a reference */
+  CachedToken *token;
+} EarlyAnswer;
+
+static void
+early_answer_free (EarlyAnswer *early)
+{
+  refresh_unref (early->refresh);
+  gmo_daemon_cached_token_free (early->token);
+  g_free (early);
+}
+
+/* On the main thread: the callers waiting so far get the new token now; the
+ * write of an access token that was not rotated costs nothing if lost. Later
+ * callers, and the cache, wait for the task's end (on_refresh_done()). */
+static gboolean
+on_early_answer (gpointer user_data)
+{
+  EarlyAnswer *early = user_data;
+  Refresh *refresh = early->refresh;
+
+  if (refresh->abandoned || refresh->invocations->len == 0)
+    return G_SOURCE_REMOVE;
+  /* Cached first: a caller that got the new token never gets the old one after it. */
+  gmo_daemon_cache_put_since (refresh->daemon, refresh->account, early->token);
+  gmo_broker1_emit_token_refreshed (refresh->daemon->skeleton, refresh->account,
+                                    early->token->expires_at);
+  refresh->announced = TRUE;
+  for (guint i = 0; i < refresh->invocations->len; i++)
+    gmo_daemon_answer_token (refresh->daemon, g_ptr_array_index (refresh->invocations, i),
+                             early->token);
+  g_ptr_array_set_size (refresh->invocations, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* In the task thread (GmoBrokerAnswerFunc). */
+static void
+on_broker_answer (const GmoGrant *grant, gpointer user_data)
+{
+  const TokenJob *job = user_data;
+  EarlyAnswer *early = g_new0 (EarlyAnswer, 1);
+
+  g_atomic_int_inc (&job->refresh->refs);
+  early->refresh = job->refresh;
+  early->token = gmo_daemon_cached_token_new (job->daemon, grant, TRUE);
+  gmo_daemon_run_on_main (on_early_answer, early, (GDestroyNotify)early_answer_free);
 }
 
 /* Runs in a GTask thread: network and keyring work, never on the main loop. */
 static void
 token_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
-  const TokenJob *job = task_data;
+  TokenJob *job = task_data;
   g_autoptr (GmoGrant) before = NULL;
   g_autoptr (GmoGrant) grant = NULL;
   GError *error = NULL;
@@ -130,22 +147,33 @@ token_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
       before = gmo_store_lookup (job->account, cancellable, NULL);
       if (before != NULL && gmo_broker_token_is_fresh (before, job->min_valid, gmo_now ()))
         {
-          g_task_return_pointer (task, cached_token_new (before, FALSE),
+          job->grant_id = gmo_daemon_grant_id (before);
+          g_task_return_pointer (task, gmo_daemon_cached_token_new (job->daemon, before, FALSE),
                                  (GDestroyNotify)gmo_daemon_cached_token_free);
           return;
         }
     }
 
-  grant = gmo_broker_get_token (job->account, job->flags, job->min_valid, cancellable, &error);
+  grant = gmo_broker_get_token_early (job->account, job->flags, job->min_valid, on_broker_answer,
+                                      task_data, cancellable, &error);
   if (grant == NULL)
     {
+      /* Which grant died, and when it was made (the 7-day rule). */
+      if (g_error_matches (error, GMO_ERROR, GMO_ERROR_REAUTHORIZE))
+        {
+          g_autoptr (GmoGrant) dead = gmo_store_lookup (job->account, cancellable, NULL);
+
+          job->grant_id = gmo_daemon_grant_id (dead);
+          job->granted_at = dead != NULL ? dead->granted_at : 0;
+        }
       g_task_return_error (task, error);
       return;
     }
+  job->grant_id = gmo_daemon_grant_id (grant);
   refreshed = (job->flags & GMO_BROKER_FORCE_REFRESH) || before == NULL
               || before->access_token == NULL
               || !g_str_equal (before->access_token, grant->access_token);
-  g_task_return_pointer (task, cached_token_new (grant, refreshed),
+  g_task_return_pointer (task, gmo_daemon_cached_token_new (job->daemon, grant, refreshed),
                          (GDestroyNotify)gmo_daemon_cached_token_free);
 }
 
@@ -155,8 +183,9 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
   Refresh *refresh = user_data;
   Daemon *daemon = refresh->daemon;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) forced_waiters = NULL;
-  CachedToken *token;
+  g_autoptr (GPtrArray) later = NULL;
+  g_autoptr (CachedToken) token = NULL;
+  const TokenJob *job = g_task_get_task_data (G_TASK (result));
 
   token = g_task_propagate_pointer (G_TASK (result), &error);
   if (refresh->abandoned)
@@ -168,11 +197,9 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
           if (token->refreshed)
             gmo_broker1_emit_token_refreshed (daemon->skeleton, refresh->account,
                                               token->expires_at);
-          gmo_daemon_cache_put (daemon, refresh->account, token);
+          gmo_daemon_cache_put_since (daemon, refresh->account, token);
         }
-      else
-        gmo_daemon_cached_token_free (token);
-      refresh_free (refresh);
+      refresh_unref (refresh);
       return;
     }
 
@@ -182,15 +209,16 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
   if (token != NULL)
     {
       /* Signals first: a caller that got its answer has seen them too. */
-      if (token->refreshed)
+      if (token->refreshed && !refresh->announced)
         {
           g_debug ("Refreshed the access token of %s", refresh->account);
           gmo_broker1_emit_token_refreshed (daemon->skeleton, refresh->account, token->expires_at);
         }
+      gmo_daemon_cache_put_since (daemon, refresh->account, token);
       for (guint i = 0; i < refresh->invocations->len; i++)
         gmo_daemon_answer_token (daemon, g_ptr_array_index (refresh->invocations, i), token);
       g_ptr_array_set_size (refresh->invocations, 0);
-      gmo_daemon_cache_put (daemon, refresh->account, token);
+      gmo_daemon_attention_token (daemon, refresh->account, token->expires_at, job->grant_id);
     }
   else
     {
@@ -205,15 +233,14 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
         gmo_broker1_emit_authorization_required (daemon->skeleton, refresh->account,
                                                  error->message);
       gmo_daemon_answer_all_error (daemon, refresh->invocations, error);
+      gmo_daemon_attention_failed (daemon, refresh->account, error, job->grant_id, job->granted_at);
     }
 
-  /* Refresh calls that came while a plain request was in flight asked for a
-   * token newer than it may return: they get a forced refresh of their own. */
-  forced_waiters = g_steal_pointer (&refresh->forced_waiters);
-  refresh->forced_waiters = g_ptr_array_new ();
-  if (forced_waiters->len > 0)
-    refresh_start (daemon, refresh->account, GMO_BROKER_FORCE_REFRESH, forced_waiters);
-  refresh_free (refresh);
+  later = g_steal_pointer (&refresh->later);
+  refresh->later = g_ptr_array_new ();
+  if (later->len > 0)
+    refresh_start (daemon, refresh->account, refresh->later_flags, refresh->later_min_valid, later);
+  refresh_unref (refresh);
 }
 
 static gboolean
@@ -235,31 +262,36 @@ on_refresh_watchdog (gpointer user_data)
                _ ("%s: getting a token took longer than %u seconds; try again later"),
                refresh->account, daemon->watchdog_timeout);
   gmo_daemon_answer_all_error (daemon, refresh->invocations, error);
-  gmo_daemon_answer_all_error (daemon, refresh->forced_waiters, error);
+  gmo_daemon_answer_all_error (daemon, refresh->later, error);
   return G_SOURCE_REMOVE;
 }
 
 /* Starts the one task of @account; @invocations (nullable) are moved into it. */
 static void
-refresh_start (Daemon *daemon, const gchar *account, GmoBrokerFlags flags, GPtrArray *invocations)
+refresh_start (Daemon *daemon, const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
+               GPtrArray *invocations)
 {
   Refresh *refresh = g_new0 (Refresh, 1);
   TokenJob *job = g_new0 (TokenJob, 1);
   g_autoptr (GTask) task = NULL;
 
+  refresh->refs = 1;
   refresh->daemon = daemon;
   refresh->account = g_strdup (account);
   refresh->flags = flags;
+  refresh->min_valid = min_valid;
   refresh->invocations = g_ptr_array_new ();
-  refresh->forced_waiters = g_ptr_array_new ();
+  refresh->later = g_ptr_array_new ();
   refresh->cancellable = g_cancellable_new ();
   if (invocations != NULL)
     g_ptr_array_extend_and_steal (refresh->invocations, g_ptr_array_ref (invocations));
   g_hash_table_insert (daemon->refreshes, refresh->account, refresh);
 
+  job->daemon = daemon;
+  job->refresh = refresh;
   job->account = g_strdup (account);
   job->flags = flags;
-  job->min_valid = daemon->min_valid;
+  job->min_valid = min_valid;
   task = g_task_new (NULL, refresh->cancellable, on_refresh_done, refresh);
   g_task_set_source_tag (task, refresh_start);
   /* The result is what the thread returned, even if the watchdog cancelled it. */
@@ -274,7 +306,7 @@ refresh_start (Daemon *daemon, const gchar *account, GmoBrokerFlags flags, GPtrA
 /* Answers @invocation from the cache, or queues it on the account's one request. */
 static void
 request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *raw_account,
-               GmoBrokerFlags flags)
+               GmoBrokerFlags flags, gint64 min_valid)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *account = NULL;
@@ -289,7 +321,10 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *r
       return;
     }
 
-  if (!(flags & GMO_BROKER_FORCE_REFRESH) && (answer = cache_answer (daemon, account)) != NULL)
+  if (!(flags & GMO_BROKER_FORCE_REFRESH)
+      && (answer = gmo_daemon_cache_answer (daemon, account, min_valid,
+                                            g_dbus_method_invocation_get_method_name (invocation)))
+             != NULL)
     {
       g_dbus_method_invocation_return_value (invocation, answer);
       gmo_daemon_release (daemon);
@@ -299,12 +334,17 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *r
   refresh = g_hash_table_lookup (daemon->refreshes, account);
   if (refresh == NULL)
     {
-      refresh_start (daemon, account, flags, NULL);
+      refresh_start (daemon, account, flags, min_valid, NULL);
       refresh = g_hash_table_lookup (daemon->refreshes, account);
     }
-  else if ((flags & GMO_BROKER_FORCE_REFRESH) && !(refresh->flags & GMO_BROKER_FORCE_REFRESH))
+  /* What a forced refresh returns satisfies every call; what a plain request
+   * returns satisfies a call with the same margin or a smaller one. */
+  else if (!(refresh->flags & GMO_BROKER_FORCE_REFRESH)
+           && ((flags & GMO_BROKER_FORCE_REFRESH) || min_valid > refresh->min_valid))
     {
-      g_ptr_array_add (refresh->forced_waiters, invocation);
+      refresh->later_flags |= flags;
+      refresh->later_min_valid = MAX (refresh->later_min_valid, min_valid);
+      g_ptr_array_add (refresh->later, invocation);
       return;
     }
   g_ptr_array_add (refresh->invocations, invocation);
@@ -312,9 +352,11 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *r
 
 gboolean
 gmo_daemon_on_handle_get_access_token (GmoBroker1 *skeleton, GDBusMethodInvocation *invocation,
-                            const gchar *account, gpointer user_data)
+                                       const gchar *account, gpointer user_data)
 {
-  request_token (user_data, invocation, account, GMO_BROKER_FLAGS_NONE);
+  Daemon *daemon = user_data;
+
+  request_token (daemon, invocation, account, GMO_BROKER_FLAGS_NONE, daemon->min_valid);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -322,48 +364,73 @@ gboolean
 gmo_daemon_on_handle_refresh (GmoBroker1 *skeleton, GDBusMethodInvocation *invocation,
                               const gchar *account, gpointer user_data)
 {
-  request_token (user_data, invocation, account, GMO_BROKER_FORCE_REFRESH);
+  request_token (user_data, invocation, account, GMO_BROKER_FORCE_REFRESH, 0);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-/* ---- the fast path ---- */
+/* Reads the options of RequestToken. Returns %FALSE with a usage @error for a
+ * bad one, and with @out_other_endpoint set when the caller uses another
+ * token endpoint. */
+gboolean
+gmo_daemon_parse_options (Daemon *daemon, GVariant *options, GmoBrokerFlags *out_flags,
+                          gint64 *out_min_valid, gboolean *out_other_endpoint, GError **error)
+{
+  g_autoptr (GVariant) min_valid = g_variant_lookup_value (options, "min-valid", NULL);
+  g_autoptr (GVariant) refresh = g_variant_lookup_value (options, "refresh", NULL);
+  g_autoptr (GVariant) token_url = g_variant_lookup_value (options, "token-url", NULL);
 
-/* Runs on the GDBus worker thread for every incoming message. A
- * GetAccessToken that the cache can answer is answered right here: that saves
- * two thread switches per call (to the main loop and back), which is most of
- * the service's share of a call's latency. Everything else goes on to the
- * skeleton, which also answers malformed calls. */
-GDBusMessage *
-gmo_daemon_on_incoming_message (GDBusConnection *connection, GDBusMessage *message,
-                                gboolean incoming, gpointer user_data)
+  *out_flags = GMO_BROKER_FLAGS_NONE;
+  *out_min_valid = daemon->min_valid;
+  *out_other_endpoint = FALSE;
+  if (min_valid != NULL
+      && (!g_variant_is_of_type (min_valid, G_VARIANT_TYPE_UINT32)
+          || g_variant_get_uint32 (min_valid) > GMO_BROKER_MAX_MIN_VALID))
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
+                   _ ("The option min-valid must be a uint32 from 0 to %d"),
+                   GMO_BROKER_MAX_MIN_VALID);
+      return FALSE;
+    }
+  if ((refresh != NULL && !g_variant_is_of_type (refresh, G_VARIANT_TYPE_BOOLEAN))
+      || (token_url != NULL && !g_variant_is_of_type (token_url, G_VARIANT_TYPE_STRING)))
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
+                   _ ("The option refresh must be a boolean and token-url a string"));
+      return FALSE;
+    }
+  if (token_url != NULL
+      && g_strcmp0 (g_variant_get_string (token_url, NULL), daemon->token_url) != 0)
+    {
+      *out_other_endpoint = TRUE;
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_NOT_SUPPORTED,
+                   _ ("This service uses another token endpoint; ask yours directly"));
+      return FALSE;
+    }
+  if (min_valid != NULL)
+    *out_min_valid = g_variant_get_uint32 (min_valid);
+  if (refresh != NULL && g_variant_get_boolean (refresh))
+    *out_flags = GMO_BROKER_FORCE_REFRESH;
+  return TRUE;
+}
+
+gboolean
+gmo_daemon_on_handle_request_token (GmoBroker1 *skeleton, GDBusMethodInvocation *invocation,
+                                    const gchar *account, GVariant *options, gpointer user_data)
 {
   Daemon *daemon = user_data;
-  g_autofree gchar *account = NULL;
-  g_autoptr (GDBusMessage) reply = NULL;
-  GVariant *body, *answer;
-  const gchar *raw_account;
+  g_autoptr (GError) error = NULL;
+  GmoBrokerFlags flags;
+  gint64 min_valid;
+  gboolean other_endpoint;
 
-  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL
-      || (g_dbus_message_get_flags (message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED)
-      || g_strcmp0 (g_dbus_message_get_member (message), "GetAccessToken") != 0
-      || g_strcmp0 (g_dbus_message_get_interface (message), INTERFACE) != 0
-      || g_strcmp0 (g_dbus_message_get_path (message), OBJECT_PATH) != 0)
-    return message;
-  body = g_dbus_message_get_body (message);
-  if (body == NULL || !g_variant_is_of_type (body, G_VARIANT_TYPE ("(s)")))
-    return message;
-  g_variant_get (body, "(&s)", &raw_account);
-  account = gmo_account_normalize (raw_account, NULL);
-  if (account == NULL || (answer = cache_answer (daemon, account)) == NULL)
-    return message;
-
-  reply = g_dbus_message_new_method_reply (message);
-  g_dbus_message_set_body (reply, answer);
-  g_variant_unref (answer);
-  g_dbus_connection_send_message (connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
-  gmo_daemon_note_call (daemon);
-  g_object_unref (message);
-  return NULL;
+  if (!gmo_daemon_parse_options (daemon, options, &flags, &min_valid, &other_endpoint, &error))
+    {
+      gmo_daemon_hold (daemon);
+      gmo_daemon_answer_error (daemon, invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  request_token (daemon, invocation, account, flags, min_valid);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
@@ -389,11 +456,10 @@ gmo_daemon_answer_pending (Daemon *daemon)
   if (g_hash_table_size (daemon->refreshes) > 0)
     {
       gboolean expired = FALSE;
-      guint deadline_id = g_timeout_add_seconds (MAX (daemon->watchdog_timeout, 1),
-                                                 on_exit_deadline, &expired);
+      guint deadline_id
+          = g_timeout_add_seconds (MAX (daemon->watchdog_timeout, 1), on_exit_deadline, &expired);
 
-      g_debug ("Finishing %u token requests before exiting",
-               g_hash_table_size (daemon->refreshes));
+      g_debug ("Finishing %u token requests before exiting", g_hash_table_size (daemon->refreshes));
       while (g_hash_table_size (daemon->refreshes) > 0 && !expired)
         g_main_context_iteration (NULL, TRUE);
       if (!expired)
@@ -407,7 +473,6 @@ gmo_daemon_answer_pending (Daemon *daemon)
     {
       g_cancellable_cancel (refresh->cancellable);
       gmo_daemon_answer_all_error (daemon, refresh->invocations, error);
-      gmo_daemon_answer_all_error (daemon, refresh->forced_waiters, error);
+      gmo_daemon_answer_all_error (daemon, refresh->later, error);
     }
 }
-

@@ -25,20 +25,19 @@ typedef gboolean (*GmoGitOpFunc) (const GmoGitCredential *c, GmoSecretString *an
 static gboolean
 op_get (const GmoGitCredential *c, GmoSecretString *answer, gboolean *out_quit, GError **error)
 {
-  g_autofree gchar *account = NULL;
+  g_autofree gchar *account = gmo_git_minter_candidate (c);
   g_autoptr (GError) local_error = NULL;
 
-  /* Without the keyring we cannot know whether the account is ours: the next
-   * helper may hold an app password for it, so git must go on (no quit=1). */
-  if (!gmo_git_minter_account (c, &account, error))
-    return FALSE;
   if (account == NULL)
     return gmo_git_storage_get (c, answer, error);
+  /* Asking for a token is what tells whether the account is ours (through
+   * gmail-oauthd, without a keyring read when it has the token). */
   if (gmo_git_minter_get (c, account, answer, &local_error))
     return TRUE;
-  /* The account went away meanwhile: an ordinary miss. */
   if (g_error_matches (local_error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT))
-    return TRUE;
+    return gmo_git_storage_get (c, answer, error);
+  /* Without the keyring we cannot know whether the account is ours: the next
+   * helper may hold an app password for it, so git must go on (no quit=1). */
   *out_quit = gmo_git_minter_error_is_final (local_error);
   g_propagate_error (error, g_steal_pointer (&local_error));
   return FALSE;

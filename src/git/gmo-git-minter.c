@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The git helper's minter role: a `get` for Gmail's SMTP or IMAP server whose
  * username is an account stored with gmail-oauth is answered with a fresh
- * access token from the broker. */
+ * access token, asked of gmail-oauthd first (gmo-client.c). */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "gmo-broker.h"
+#include "gmo-client.h"
 #include "gmo-error.h"
 #include "gmo-git.h"
 #include "gmo-store.h"
@@ -20,27 +21,45 @@ ascii_nocase_in (const gchar *value, const gchar *const *set)
   return FALSE;
 }
 
+/**
+ * gmo_git_minter_candidate:
+ * @c: a request
+ *
+ * Whether @c asks for a Gmail server with a username that could be an account
+ * stored with gmail-oauth (only the keyring, or gmail-oauthd, can tell
+ * whether it is one).
+ *
+ * Returns: (transfer full) (nullable): the normalised account, or %NULL.
+ */
+gchar *
+gmo_git_minter_candidate (const GmoGitCredential *c)
+{
+  static const gchar *const protocols[] = { "smtp", "smtps", "imap", "imaps", NULL };
+  static const gchar *const servers[] = { "smtp.gmail.com", "imap.gmail.com", NULL };
+  g_autofree gchar *server = NULL;
+  guint port;
+
+  if (c->protocol == NULL || c->host == NULL || c->username == NULL
+      || !ascii_nocase_in (c->protocol, protocols))
+    return NULL;
+  server = gmo_git_split_host (c->host, &port);
+  if (!ascii_nocase_in (server, servers))
+    return NULL;
+  return gmo_account_normalize (c->username, NULL);
+}
+
 /* Whether @c asks for a Gmail server as an account stored with gmail-oauth:
  * sets @out_account to the normalised account, or to %NULL when it does not.
  * Fails only when the keyring could not be asked. */
 gboolean
 gmo_git_minter_account (const GmoGitCredential *c, gchar **out_account, GError **error)
 {
-  static const gchar *const protocols[] = { "smtp", "smtps", "imap", "imaps", NULL };
-  static const gchar *const servers[] = { "smtp.gmail.com", "imap.gmail.com", NULL };
-  g_autofree gchar *server = NULL;
-  g_autofree gchar *account = NULL;
+  g_autofree gchar *account = gmo_git_minter_candidate (c);
   g_autoptr (GmoGrant) grant = NULL;
   g_autoptr (GError) local_error = NULL;
-  guint port;
 
   *out_account = NULL;
-  if (c->protocol == NULL || c->host == NULL || c->username == NULL
-      || !ascii_nocase_in (c->protocol, protocols))
-    return TRUE;
-  server = gmo_git_split_host (c->host, &port);
-  account = gmo_account_normalize (c->username, NULL);
-  if (!ascii_nocase_in (server, servers) || account == NULL)
+  if (account == NULL)
     return TRUE;
   grant = gmo_store_lookup (account, NULL, &local_error);
   if (local_error != NULL)
@@ -60,7 +79,7 @@ gmo_git_minter_get (const GmoGitCredential *c, const gchar *account, GmoSecretSt
   gint64 margin = gmo_broker_min_valid_default ();
   g_autoptr (GmoGrant) grant = NULL;
 
-  grant = gmo_broker_get_token (account, GMO_BROKER_FLAGS_NONE, margin, NULL, error);
+  grant = gmo_client_get_token (account, GMO_BROKER_FLAGS_NONE, margin, error);
   if (grant == NULL)
     return FALSE;
   if (c->capa_authtype)

@@ -54,6 +54,7 @@ gboolean gmo_git_storage_store (const GmoGitCredential *c, GError **error);
 gboolean gmo_git_storage_erase (const GmoGitCredential *c, GError **error);
 
 /* The minter role (gmo-git-minter.c). */
+gchar *gmo_git_minter_candidate (const GmoGitCredential *c);
 gboolean gmo_git_minter_account (const GmoGitCredential *c, gchar **out_account, GError **error);
 gboolean gmo_git_minter_get (const GmoGitCredential *c, const gchar *account,
                              GmoSecretString *answer, GError **error);

@@ -44,6 +44,7 @@ complete -c gmail-oauth -n '__fish_seen_subcommand_from login' -l scope -x -d 'S
 complete -c gmail-oauth -n '__fish_seen_subcommand_from login' -l no-browser -d 'Print the address, open no browser'
 complete -c gmail-oauth -n '__fish_seen_subcommand_from login' -l timeout -x -d 'Give up after this many seconds'
 complete -c gmail-oauth -n '__fish_seen_subcommand_from login' -l port -x -d 'Listen on this port of 127.0.0.1'
+complete -c gmail-oauth -n '__fish_seen_subcommand_from refresh' -l all -d 'Refresh every stored account'
 complete -c gmail-oauth -n '__fish_seen_subcommand_from list status' -l json -d 'Print JSON'
 complete -c gmail-oauth -n '__fish_seen_subcommand_from remove' -l revoke -d 'Revoke the grant at Google first'
 complete -c gmail-oauth -n '__fish_seen_subcommand_from remove' -l force -d 'With --revoke: delete the record even if revocation fails'
