@@ -335,6 +335,8 @@ static const Command commands[] = {
   { "list", gmo_cli_list, "[--json]", N_("List the stored accounts") },
   { "status", gmo_cli_status, "ACCOUNT [--json]", N_("Show what is stored for an account") },
   { "remove", gmo_cli_remove, "ACCOUNT [--revoke [--force]]", N_("Delete an account's record") },
+  { "allow", gmo_cli_allow, "ACCOUNT APP_ID", N_("Let a sandboxed app get the account's tokens") },
+  { "deny", gmo_cli_deny, "ACCOUNT APP_ID", N_("No longer let that app get them") },
   { "doctor", gmo_cli_doctor, "[ACCOUNT]", N_("Check the keyring, the grant and the clock") },
   { "config", gmo_cli_config, "CLIENT ACCOUNT",
     N_("Print a mail client's or git's configuration for an account") },

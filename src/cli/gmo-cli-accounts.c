@@ -17,6 +17,7 @@
 #include "gmo-error.h"
 #include "gmo-json.h"
 #include "gmo-oauth.h"
+#include "gmo-policy.h"
 #include "gmo-store.h"
 #include "gmo-util.h"
 
@@ -229,6 +230,7 @@ gmo_cli_status (int argc, char **argv)
   g_autoptr (json_object) object = NULL;
   g_autofree gchar *account = NULL;
   g_autofree gchar *text = NULL;
+  g_auto (GStrv) apps = NULL;
   gboolean as_json = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print a JSON object"), NULL },
@@ -253,6 +255,13 @@ gmo_cli_status (int argc, char **argv)
     }
   object = gmo_cli_grant_to_json (grant, gmo_now ());
   add_service_state (object, account);
+  apps = gmo_policy_list (account);
+  if (apps[0] != NULL)
+    {
+      g_autofree gchar *joined = g_strjoinv (" ", apps);
+
+      json_object_object_add (object, "allowed_apps", json_object_new_string (joined));
+    }
   if (as_json)
     text = g_strdup_printf ("%s\n",
                             json_object_to_json_string_ext (

@@ -19,6 +19,8 @@ int gmo_cli_import (int argc, char **argv);
 int gmo_cli_list (int argc, char **argv);
 int gmo_cli_status (int argc, char **argv);
 int gmo_cli_remove (int argc, char **argv);
+int gmo_cli_allow (int argc, char **argv);
+int gmo_cli_deny (int argc, char **argv);
 int gmo_cli_config (int argc, char **argv);
 
 int gmo_cli_report (const GError *error);

@@ -109,9 +109,10 @@ gmo_daemon_answer_error (Daemon *daemon, GDBusMethodInvocation *invocation, cons
 }
 
 void
-gmo_daemon_answer_token (Daemon *daemon, GDBusMethodInvocation *invocation,
+gmo_daemon_answer_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *account,
                          const CachedToken *token)
 {
+  gmo_daemon_caller_log_handout (daemon, g_dbus_method_invocation_get_sender (invocation), account);
   g_dbus_method_invocation_return_value (
       invocation,
       gmo_daemon_token_answer (token, g_dbus_method_invocation_get_method_name (invocation)));
@@ -240,6 +241,27 @@ on_handle_list_accounts (GmoBroker1 *skeleton, GDBusMethodInvocation *invocation
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* Deleting a record is for the user's own, unsandboxed processes. */
+static void
+on_remove_caller (Daemon *daemon, GDBusMethodInvocation *invocation, const GmoDaemonCaller *caller,
+                  gpointer user_data)
+{
+  const gchar *account = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!gmo_daemon_caller_may_get (caller, account, &error)
+      || gmo_daemon_caller_is_sandboxed (caller))
+    {
+      if (error == NULL)
+        g_set_error (&error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
+                     _ ("A sandboxed application may not remove an account"));
+      gmo_daemon_answer_error (daemon, invocation, error);
+      return;
+    }
+  gmo_daemon_cache_put (daemon, account, NULL);
+  run_keyring_task (daemon, invocation, remove_thread, g_strdup (account), g_free);
+}
+
 static gboolean
 on_handle_remove_account (GmoBroker1 *skeleton, GDBusMethodInvocation *invocation,
                           const gchar *raw_account, gpointer user_data)
@@ -255,8 +277,7 @@ on_handle_remove_account (GmoBroker1 *skeleton, GDBusMethodInvocation *invocatio
       gmo_daemon_answer_error (daemon, invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  gmo_daemon_cache_put (daemon, account, NULL);
-  run_keyring_task (daemon, invocation, remove_thread, account, g_free);
+  gmo_daemon_with_caller (daemon, invocation, on_remove_caller, account, g_free);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -411,6 +432,8 @@ main (int argc, char **argv)
   daemon.cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify)gmo_daemon_cached_token_free);
   g_mutex_init (&daemon.cache_lock);
+  daemon.callers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify)gmo_daemon_caller_unref);
   daemon.last_call = g_get_monotonic_time ();
   daemon.refreshes = g_hash_table_new (g_str_hash, g_str_equal);
   daemon.min_valid = gmo_broker_min_valid_default ();

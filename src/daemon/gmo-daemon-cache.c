@@ -250,10 +250,12 @@ gmo_daemon_on_incoming_message (GDBusConnection *connection, GDBusMessage *messa
     return message;
   account = gmo_account_normalize (raw_account, NULL);
   if (account == NULL
+      || !gmo_daemon_caller_may_get_at_once (daemon, g_dbus_message_get_sender (message), account)
       || (answer = gmo_daemon_cache_answer (daemon, account, min_valid,
                                             g_dbus_message_get_member (message)))
              == NULL)
     return message;
+  gmo_daemon_caller_log_handout (daemon, g_dbus_message_get_sender (message), account);
 
   reply = g_dbus_message_new_method_reply (message);
   g_dbus_message_set_body (reply, answer);

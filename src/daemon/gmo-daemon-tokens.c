@@ -108,7 +108,7 @@ on_early_answer (gpointer user_data)
   refresh->announced = TRUE;
   for (guint i = 0; i < refresh->invocations->len; i++)
     gmo_daemon_answer_token (refresh->daemon, g_ptr_array_index (refresh->invocations, i),
-                             early->token);
+                             refresh->account, early->token);
   g_ptr_array_set_size (refresh->invocations, 0);
   return G_SOURCE_REMOVE;
 }
@@ -216,7 +216,8 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
         }
       gmo_daemon_cache_put_since (daemon, refresh->account, token);
       for (guint i = 0; i < refresh->invocations->len; i++)
-        gmo_daemon_answer_token (daemon, g_ptr_array_index (refresh->invocations, i), token);
+        gmo_daemon_answer_token (daemon, g_ptr_array_index (refresh->invocations, i),
+                                 refresh->account, token);
       g_ptr_array_set_size (refresh->invocations, 0);
       gmo_daemon_attention_token (daemon, refresh->account, token->expires_at, job->grant_id);
     }
@@ -303,29 +304,22 @@ refresh_start (Daemon *daemon, const gchar *account, GmoBrokerFlags flags, gint6
         = g_timeout_add_seconds (daemon->watchdog_timeout, on_refresh_watchdog, refresh);
 }
 
-/* Answers @invocation from the cache, or queues it on the account's one request. */
+/* Answers @invocation, whose caller may have the token, from the cache, or
+ * queues it on the account's one request. */
 static void
-request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *raw_account,
+request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *account,
                GmoBrokerFlags flags, gint64 min_valid)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *account = NULL;
   g_autoptr (GVariant) answer = NULL;
   Refresh *refresh;
-
-  gmo_daemon_hold (daemon);
-  account = gmo_account_normalize (raw_account, &error);
-  if (account == NULL)
-    {
-      gmo_daemon_answer_error (daemon, invocation, error);
-      return;
-    }
 
   if (!(flags & GMO_BROKER_FORCE_REFRESH)
       && (answer = gmo_daemon_cache_answer (daemon, account, min_valid,
                                             g_dbus_method_invocation_get_method_name (invocation)))
              != NULL)
     {
+      gmo_daemon_caller_log_handout (daemon, g_dbus_method_invocation_get_sender (invocation),
+                                     account);
       g_dbus_method_invocation_return_value (invocation, answer);
       gmo_daemon_release (daemon);
       return;
@@ -350,13 +344,67 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *r
   g_ptr_array_add (refresh->invocations, invocation);
 }
 
+/* A token call waiting to know its caller. */
+typedef struct
+{
+  gchar *account; /* normalised */
+  GmoBrokerFlags flags;
+  gint64 min_valid;
+} TokenCall;
+
+static void
+token_call_free (TokenCall *call)
+{
+  g_free (call->account);
+  g_free (call);
+}
+
+static void
+on_token_caller (Daemon *daemon, GDBusMethodInvocation *invocation, const GmoDaemonCaller *caller,
+                 gpointer user_data)
+{
+  const TokenCall *call = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!gmo_daemon_caller_may_get (caller, call->account, &error))
+    {
+      g_debug ("Refused a token of %s to %s: %s", call->account,
+               g_dbus_method_invocation_get_sender (invocation), error->message);
+      gmo_daemon_answer_error (daemon, invocation, error);
+      return;
+    }
+  request_token (daemon, invocation, call->account, call->flags, call->min_valid);
+}
+
+/* Every token call: a well-formed account, then a caller that may have it. */
+static void
+token_call (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *raw_account,
+            GmoBrokerFlags flags, gint64 min_valid)
+{
+  g_autoptr (GError) error = NULL;
+  TokenCall *call = g_new0 (TokenCall, 1);
+
+  gmo_daemon_hold (daemon);
+  call->account = gmo_account_normalize (raw_account, &error);
+  if (call->account == NULL)
+    {
+      gmo_daemon_answer_error (daemon, invocation, error);
+      token_call_free (call);
+      return;
+    }
+  call->flags = flags;
+  call->min_valid = min_valid;
+  gmo_daemon_with_caller (daemon, invocation, on_token_caller, call,
+                          (GDestroyNotify)token_call_free);
+}
+
 gboolean
 gmo_daemon_on_handle_get_access_token (GmoBroker1 *skeleton, GDBusMethodInvocation *invocation,
                                        const gchar *account, gpointer user_data)
 {
   Daemon *daemon = user_data;
 
-  request_token (daemon, invocation, account, GMO_BROKER_FLAGS_NONE, daemon->min_valid);
+  token_call (daemon, invocation, account, GMO_BROKER_FLAGS_NONE, daemon->min_valid);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -364,7 +412,7 @@ gboolean
 gmo_daemon_on_handle_refresh (GmoBroker1 *skeleton, GDBusMethodInvocation *invocation,
                               const gchar *account, gpointer user_data)
 {
-  request_token (user_data, invocation, account, GMO_BROKER_FORCE_REFRESH, 0);
+  token_call (user_data, invocation, account, GMO_BROKER_FORCE_REFRESH, 0);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -429,7 +477,7 @@ gmo_daemon_on_handle_request_token (GmoBroker1 *skeleton, GDBusMethodInvocation 
       gmo_daemon_answer_error (daemon, invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  request_token (daemon, invocation, account, flags, min_valid);
+  token_call (daemon, invocation, account, flags, min_valid);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

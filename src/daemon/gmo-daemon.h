@@ -38,6 +38,7 @@ typedef struct
    * cache_lock guards it and last_call. */
   GMutex cache_lock;
   GHashTable *cache;          /* normalised account -> CachedToken */
+  GHashTable *callers;        /* unique bus name -> GmoDaemonCaller, also under cache_lock */
   guint64 keyring_generation; /* counts the keyring's changes; a token read
                                * before one is not cached after it */
   gint64 last_call;           /* monotonic time of the last call answered */
@@ -68,7 +69,7 @@ void gmo_daemon_release (Daemon *daemon);
 void gmo_daemon_answer_error (Daemon *daemon, GDBusMethodInvocation *invocation,
                               const GError *error);
 void gmo_daemon_answer_token (Daemon *daemon, GDBusMethodInvocation *invocation,
-                              const CachedToken *token);
+                              const gchar *account, const CachedToken *token);
 void gmo_daemon_answer_all_error (Daemon *daemon, GPtrArray *invocations, const GError *error);
 
 /* The cache (gmo-daemon-cache.c): shared with the worker thread, which
@@ -97,6 +98,22 @@ void gmo_daemon_attention_failed (Daemon *daemon, const gchar *account, const GE
                                   const gchar *grant_id, gint64 granted_at);
 void gmo_daemon_attention_keyring_changed (Daemon *daemon);
 gboolean gmo_daemon_attention_needed (Daemon *daemon);
+
+/* Callers (gmo-daemon-callers.c): who is asking, and whether they may. */
+typedef struct _GmoDaemonCaller GmoDaemonCaller;
+typedef void (*GmoDaemonCallerFunc) (Daemon *daemon, GDBusMethodInvocation *invocation,
+                                     const GmoDaemonCaller *caller, gpointer data);
+GmoDaemonCaller *gmo_daemon_caller_ref (GmoDaemonCaller *caller);
+void gmo_daemon_caller_unref (GmoDaemonCaller *caller);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GmoDaemonCaller, gmo_daemon_caller_unref)
+gboolean gmo_daemon_caller_may_get (const GmoDaemonCaller *caller, const gchar *account,
+                                    GError **error);
+gboolean gmo_daemon_caller_may_get_at_once (Daemon *daemon, const gchar *sender,
+                                            const gchar *account);
+gboolean gmo_daemon_caller_is_sandboxed (const GmoDaemonCaller *caller);
+void gmo_daemon_caller_log_handout (Daemon *daemon, const gchar *sender, const gchar *account);
+void gmo_daemon_with_caller (Daemon *daemon, GDBusMethodInvocation *invocation,
+                             GmoDaemonCallerFunc func, gpointer data, GDestroyNotify notify);
 
 /* Token requests (gmo-daemon-tokens.c): coalesced, in threads, under a watchdog. */
 gboolean gmo_daemon_parse_options (Daemon *daemon, GVariant *options, GmoBrokerFlags *out_flags,

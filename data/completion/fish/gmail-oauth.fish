@@ -10,9 +10,9 @@ function __gmail_oauth_accounts
     timeout 2 $program list </dev/null 2>/dev/null | string split -f1 \t
 end
 
-set -l commands token refresh import login list status remove doctor config mcp sendmail
+set -l commands token refresh import login list status remove allow deny doctor config mcp sendmail
 set -l clients msmtp mbsync neomutt aerc offlineimap git
-set -l with_account token refresh import login status remove doctor
+set -l with_account token refresh import login status remove allow deny doctor
 
 complete -c gmail-oauth -f
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Show the commands'
@@ -24,6 +24,8 @@ complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a login 
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a list -d 'List the stored accounts'
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a status -d 'Show what is stored for an account'
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a remove -d "Delete an account's record"
+complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a allow -d "Let a sandboxed app get the account's tokens"
+complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a deny -d 'No longer let that app get them'
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a doctor -d 'Check the keyring, the grant and the clock'
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a config -d "Print a mail client's configuration"
 complete -c gmail-oauth -n "not __fish_seen_subcommand_from $commands" -a mcp -d 'Run the MCP server on stdin and stdout'
