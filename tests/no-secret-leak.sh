@@ -67,7 +67,10 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 # The first pass rotated the grant away from grant.json's refresh token: make it good again.
-ctl POST /control/grant "{\"client_id\":\"leak-client\",\"refresh_token\":\"$rt\"}" >/dev/null
+# (From standard input, not the command line: the argv watcher is still looking.)
+printf '{"client_id":"leak-client","refresh_token":"%s"}' "$rt" |
+  curl -sS --fail -X POST -H 'Content-Type: application/json' --data-binary @- \
+    "$GMO_FAKE_GOOGLE/control/grant" >/dev/null
 doors 2>>"$log"
 kill -TERM "$daemon"; wait "$daemon"
 kill "$watcher"; wait "$watcher" 2>/dev/null
