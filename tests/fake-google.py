@@ -99,7 +99,7 @@ class State:
     def reset(self):
         self.config = dict(DEFAULT_CONFIG)
         self.faults = []
-        self.stats = {"token_requests": 0, "token_requests_by_grant_type": {}, "successful_refreshes": 0,
+        self.stats = {"token_requests": 0, "token_requests_by_grant_type": {}, "successful_refreshes": 0, "answers_held": 0,
                       "successful_code_exchanges": 0, "auth_requests": 0, "revoke_requests": 0,
                       "last_auth": None, "last_token_request": None, "last_login_hint": None,
                       "issued_access_tokens": 0, "last_access_token": None, **fake_gmail_api.new_stats()}
@@ -378,7 +378,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 result = STATE.token_grant(f, commit=True)
                 answer_delay = STATE.config["answer_delay"]
             if answer_delay > 0:
+                with STATE.lock:
+                    STATE.stats["answers_held"] += 1
                 time.sleep(answer_delay)
+                with STATE.lock:
+                    STATE.stats["answers_held"] = max(0, STATE.stats["answers_held"] - 1)
         self.send_google(*result)
 
     def do_auth(self):
