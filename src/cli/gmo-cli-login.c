@@ -202,8 +202,8 @@ revoke_unstored (const GmoTokenResponse *response)
 
   if (!gmo_oauth_revoke (response->refresh_token, NULL, NULL, &error))
     /* Translators: %s says why. */
-    g_printerr (_("gmail-oauth: the new grant could not be revoked (%s); remove it under "
-                  "https://myaccount.google.com/connections\n"),
+    g_printerr (_("gmail-oauth: the new grant could not be revoked; remove it under "
+                  "https://myaccount.google.com/connections (%s)\n"),
                 error->message);
 }
 

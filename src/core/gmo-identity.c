@@ -200,7 +200,7 @@ gmo_identity_from_id_token (const gchar *id_token, const gchar *client_id, gint6
         problem = N_("it was issued to another client");
       else if (!gmo_json_get_int64 (claims, "exp", &exp))
         problem = N_("it has no expiry time");
-      else if (exp + EXP_LEEWAY <= now)
+      else if (exp <= now - EXP_LEEWAY)
         problem = N_("it has expired (is the computer's clock right?)");
     }
   if (problem != NULL)
