@@ -208,6 +208,7 @@ class State:
         if grant is None or grant["revoked"]:
             return False
         grant["revoked"] = True  # like Google: revoking an access token revokes its refresh token too
+        fake_google_identity.revoke_consent(self.refresh.values(), grant)
         return True
 
     def snapshot(self):

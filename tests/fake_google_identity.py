@@ -82,6 +82,17 @@ def on_code_exchange(config, grant, body, client_id, code):
         body["id_token"] = token
 
 
+def revoke_consent(grants, revoked):
+    """Like Google, revoking one grant ends the user's consent to the client: every grant of the same
+    client to the same identity (known for the grants of code exchanges) is revoked with it."""
+    email = revoked.get("email")
+    if email is None:
+        return
+    for g in grants:
+        if g["client_id"] == revoked["client_id"] and (g.get("email") or "").lower() == email.lower():
+            g["revoked"] = True
+
+
 def serve_userinfo(handler, state):
     """GET /userinfo with "Authorization: Bearer TOKEN", as Google's OpenID Connect endpoint."""
     auth = handler.headers.get("Authorization", "")

@@ -10,13 +10,19 @@ export G_DEBUG=fatal-criticals  # a GLib critical is a bug: make it fail the tes
 
 LOGIN_WORK=login-identity
 . "$top_srcdir/tests/login-lib.sh"
+# A second client, of which no grant is ever stored: revoking a grant of it can
+# end no stored one (Google ends a user's consent to a client whole, and so
+# does the stand-in for the grants of code exchanges).
+client2=login-client-2.apps.googleusercontent.com
+ctl POST /control/client "{\"client_id\":\"$client2\",\"client_secret\":\"$client_secret\"}" >/dev/null
+sed "s/$client/$client2/" "$work/client.json" >"$work/client2.json"
 
 # login_as ACCOUNT CONSENTING [ID-TOKEN-KIND [USERINFO-KIND]]: one login of
-# ACCOUNT in which CONSENTING consents; sets status, err and last (the last
-# line on stderr, the error).
+# ACCOUNT in which CONSENTING consents, with the client of $client_file (default
+# the first); sets status, err and last (the last line on stderr, the error).
 login_as() {
   ctl POST /control/identity "{\"consent_email\": \"$2\", \"id_token\": \"${3:-good}\", \"userinfo\": \"${4:-ok}\"}" >/dev/null
-  start_login "$1" --client-secrets "$work/client.json" --no-browser
+  start_login "$1" --client-secrets "${client_file:-$work/client.json}" --no-browser
   wait_url && http -L --max-redirs 1 "$url" >/dev/null
   finish
   last=$(tail -n 1 "$err")
@@ -84,7 +90,8 @@ like "$(cat "$err")" "the new grant could not be revoked; remove it under https:
 gmail-oauth status new@example.com >/dev/null 2>&1
 is $? 3 "and stores nothing"
 
-# --- ID tokens that prove nothing ---
+# --- ID tokens that prove nothing (the client of no stored grant: revoked) ---
+client_file=$work/client2.json
 for case in "wrong_aud 7 issued to another client" "wrong_iss 7 issuer is not accounts\.google\.com" \
   "expired 7 has expired" "bad_base64 7 payload is not base64url-encoded JSON" \
   "bad_json 7 payload is not base64url-encoded JSON" "two_parts 7 not three parts" \
@@ -100,6 +107,7 @@ done
 is "$(fake_stat userinfo_requests)" 0 "a bad ID token is never a reason to ask userinfo instead"
 
 # --- no ID token: the userinfo endpoint ---
+client_file=
 login_as ui@example.com UI@example.com none
 is "$status" 0 "without an ID token, userinfo confirms the account"
 is "$(fake_stat userinfo_requests)" 1 "userinfo was asked once"
@@ -110,6 +118,7 @@ like "$last" "You consented as other@example\.com, not ui2@example\.com" "with t
 refused ui2@example.com "userinfo, another account"
 
 # --- userinfo failing: nothing is stored ---
+client_file=$work/client2.json
 for case in "500 6 temporarily unavailable" "401 7 refused the new access token" \
   "bad_json 7 answer is not valid" "unverified 4 has not verified" "no_email 4 did not say"; do
   read -r kind want reason <<<"$case"
@@ -125,5 +134,25 @@ GMAIL_OAUTH_USERINFO_URL=http://example.com/userinfo login_as ui4@example.com ui
 is "$status" 2 "an http:// userinfo URL to another host is refused"
 like "$last" "GMAIL_OAUTH_USERINFO_URL: http:// is allowed only to a loopback address" "naming the variable"
 refused ui4@example.com "userinfo URL refused"
+client_file=
+
+# --- never revoked when that could end a stored grant ---
+login_as other@example.com other@example.com
+is "$status" 0 "(other@example.com logs in with the first client)"
+rt=$(stored_refresh_token other@example.com)
+revokes=$(fake_stat revoke_requests)
+login_as me@example.com other@example.com
+is "$status" 4 "other@example.com consents for me@example.com, with the client of its stored grant"
+like "$(cat "$err")" "the new grant is not revoked: Google could end the stored grant of other@example\.com with it" \
+  "the new grant is not revoked, and the user is told why"
+is "$(fake_stat revoke_requests)" "$revokes" "no revocation is sent"
+grant_intact other@example.com "$rt" "the consenting account's stored grant"
+rt=$(stored_refresh_token me@example.com)
+login_as me@example.com me@example.com wrong_aud
+is "$status" 7 "an identity that cannot be confirmed, with the client of stored grants"
+like "$(cat "$err")" "the new grant is not revoked: Google could end the stored grant of [^ ]+@[^ ]+ with it" \
+  "is not revoked either"
+is "$(fake_stat revoke_requests)" "$revokes" "(no revocation)"
+grant_intact me@example.com "$rt" "ACCOUNT's stored grant, after an unconfirmed consent"
 
 done_testing

@@ -322,6 +322,28 @@ test_add_scopes (void)
     }
 }
 
+/* The expiry is judged by the Date of the token answer when it has one, so
+ * that a wrong local clock does not matter. */
+static void
+test_of_response_server_date (void)
+{
+  g_autofree gchar *token = token_of (ISS ", " AUD ", \"exp\": 1000003600, " EMAIL);
+  GmoTokenResponse response = { .access_token = (gchar *) "ya29.x", .id_token = token };
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *email = NULL;
+
+  response.server_date = 1000000000; /* 2001: long past by the local clock */
+  email = gmo_identity_of_response (&response, CLIENT, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (email, ==, "me@example.com");
+  response.server_date = 0; /* no Date: the local clock */
+  g_clear_pointer (&email, g_free);
+  email = gmo_identity_of_response (&response, CLIENT, NULL, &error);
+  g_assert_null (email);
+  g_assert_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "expired"));
+}
+
 /* A grant without the email scope (as /control/grant makes them): userinfo
  * answers, but does not say who it is. */
 static void
@@ -394,6 +416,7 @@ main (int argc, char **argv)
   g_test_add_func ("/identity/id-token/expiry", test_id_token_expiry);
   g_test_add_func ("/identity/id-token/email", test_id_token_email);
   g_test_add_func ("/identity/id-token/malformed", test_id_token_malformed);
+  g_test_add_func ("/identity/of-response/server-date", test_of_response_server_date);
   g_test_add_func ("/identity/same-account", test_same_account);
   g_test_add_func ("/identity/add-scopes", test_add_scopes);
   g_test_add_func ("/identity/userinfo/no-email", test_userinfo_no_email);

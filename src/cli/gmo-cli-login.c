@@ -163,16 +163,16 @@ get_client (const gchar *account, const gchar *client_file, const gchar *client_
 /* The consent may come from another account than ACCOUNT (Google's account
  * chooser offers every account signed in to the browser): its grant must
  * never be stored under ACCOUNT's name. Unknown is refused like another: a
- * grant nobody vouches for is the very thing this check keeps out. */
+ * grant nobody vouches for is the very thing this check keeps out.
+ * @out_consented: (out) (transfer full) (nullable): who consented, if known. */
 static gboolean
 confirm_identity (const gchar *account, const gchar *client_id,
-                  const GmoTokenResponse *response, GError **error)
+                  const GmoTokenResponse *response, gchar **out_consented, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
-  g_autofree gchar *consented = gmo_identity_of_response (response, client_id, NULL,
-                                                          &local_error);
 
-  if (consented == NULL)
+  *out_consented = gmo_identity_of_response (response, client_id, NULL, &local_error);
+  if (*out_consented == NULL)
     {
       /* Translators: %s is an e-mail address; the reason follows the colon. */
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
@@ -180,27 +180,57 @@ confirm_identity (const gchar *account, const gchar *client_id,
                                   account);
       return FALSE;
     }
-  if (!gmo_identity_same_account (account, consented))
+  if (!gmo_identity_same_account (account, *out_consented))
     {
       /* Translators: %1$s is the address that consented, %2$s the account asked for. */
       g_set_error (error, GMO_ERROR, GMO_ERROR_REAUTHORIZE,
                    _("You consented as %1$s, not %2$s, so nothing was stored: log in again and "
                      "choose %2$s in Google's account chooser"),
-                   consented, account);
+                   *out_consented, account);
       return FALSE;
     }
   return TRUE;
 }
 
+/* The stored account whose grant revoking a new grant of @client_id could
+ * end: Google revokes a user's consent to a client whole, every refresh
+ * token of it. Any account of that client when @consented is unknown, and
+ * when the keyring cannot say, the one that consented (or else ACCOUNT). */
+static gchar *
+stored_grant_at_risk (const gchar *account, const gchar *consented, const gchar *client_id)
+{
+  g_autoptr (GPtrArray) grants = gmo_store_list (NULL, NULL);
+
+  if (grants == NULL)
+    return g_strdup (consented != NULL ? consented : account);
+  for (guint i = 0; i < grants->len; i++)
+    {
+      const GmoGrant *grant = g_ptr_array_index (grants, i);
+
+      if (g_strcmp0 (grant->client_id, client_id) == 0
+          && (consented == NULL || gmo_identity_same_account (grant->account, consented)))
+        return g_strdup (grant->account);
+    }
+  return NULL;
+}
+
 /* A grant that is not stored is of no use to anyone: revoke it (best
  * effort), so that it does not live on at Google, counted against the
- * client's limit of live grants. */
+ * client's limit of live grants; unless that could end a stored grant,
+ * which a failed login must never touch. */
 static void
-revoke_unstored (const GmoTokenResponse *response)
+revoke_unstored (const gchar *account, const gchar *consented, const gchar *client_id,
+                 const GmoTokenResponse *response)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree gchar *at_risk = stored_grant_at_risk (account, consented, client_id);
 
-  if (!gmo_oauth_revoke (response->refresh_token, NULL, NULL, &error))
+  if (at_risk != NULL)
+    /* Translators: %s is an e-mail address. */
+    g_printerr (_("gmail-oauth: the new grant is not revoked: Google could end the stored grant "
+                  "of %s with it (they share the OAuth client)\n"),
+                at_risk);
+  else if (!gmo_oauth_revoke (response->refresh_token, NULL, NULL, &error))
     /* Translators: %s says why. */
     g_printerr (_("gmail-oauth: the new grant could not be revoked; remove it under "
                   "https://myaccount.google.com/connections (%s)\n"),
@@ -230,6 +260,7 @@ gmo_cli_login (int argc, char **argv)
   g_autofree gchar *redirect_uri = NULL;
   g_autofree gchar *url = NULL;
   g_autofree gchar *requested_scope = NULL;
+  g_autofree gchar *consented = NULL;
   gboolean no_browser = FALSE;
   gint timeout = DEFAULT_TIMEOUT, port = 0;
   guint16 bound_port = 0;
@@ -333,9 +364,9 @@ gmo_cli_login (int argc, char **argv)
                    _("Google granted access but sent no refresh token"));
       goto out;
     }
-  if (!confirm_identity (account, client_id, response, &error))
+  if (!confirm_identity (account, client_id, response, &consented, &error))
     {
-      revoke_unstored (response);
+      revoke_unstored (account, consented, client_id, response);
       goto out;
     }
 
