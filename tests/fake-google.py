@@ -5,7 +5,8 @@
 Serves POST /token (refresh_token and authorization_code grants), GET /auth (PKCE S256),
 POST /revoke, with fault injection and a JSON control interface under /control/; and, with the
 access tokens it minted, the Gmail API v1 under /gmail/v1/users/me/ (tests/fake_gmail_api.py);
-/control/token-valid tells the mail stand-ins (tests/fake-mail-servers.py) whether a token is good.
+/control/token-valid tells the mail stand-ins (tests/fake-mail-servers.py) whether a token is good;
+the OpenID Connect id_token and GET /userinfo come from tests/fake_google_identity.py.
 Usage: fake-google.py --port-file FILE [--port N]   (Python 3.11 standard library only)
 """
 
@@ -14,6 +15,7 @@ import sys, threading, time, urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree (it may be read-only, as in distcheck)
 import fake_gmail_api  # noqa: E402 (after that)
+import fake_google_identity  # noqa: E402
 
 MAX_BODY = 1 << 20
 DEFAULT_SCOPE = "https://mail.google.com/"
@@ -98,11 +100,13 @@ class State:
 
     def reset(self):
         self.config = dict(DEFAULT_CONFIG)
+        self.identity = fake_google_identity.new_config()
         self.faults = []
         self.stats = {"token_requests": 0, "token_requests_by_grant_type": {}, "successful_refreshes": 0, "answers_held": 0,
                       "successful_code_exchanges": 0, "auth_requests": 0, "revoke_requests": 0,
                       "last_auth": None, "last_token_request": None, "last_login_hint": None,
-                      "issued_access_tokens": 0, "last_access_token": None, **fake_gmail_api.new_stats()}
+                      "issued_access_tokens": 0, "last_access_token": None, **fake_gmail_api.new_stats(),
+                      **fake_google_identity.new_stats()}
         self.gmail.reset()
 
     def next(self):
@@ -195,13 +199,16 @@ class State:
         self.stats["successful_code_exchanges"] += 1
         self.stats["last_login_hint"] = code["login_hint"]
         grant = self.refresh[self.add_grant(cid, code["scope"])]
-        return self.mint(grant, grant["rt"])
+        status, body = self.mint(grant, grant["rt"])
+        fake_google_identity.on_code_exchange(self.identity, grant, body, cid, code)
+        return status, body
 
     def revoke(self, token):
         grant = self.refresh.get(token) if self.valid(token) else self.access.get(token)
         if grant is None or grant["revoked"]:
             return False
         grant["revoked"] = True  # like Google: revoking an access token revokes its refresh token too
+        fake_google_identity.revoke_consent(self.refresh.values(), grant)
         return True
 
     def snapshot(self):
@@ -212,7 +219,8 @@ class State:
         out = dict(self.stats, token_requests_by_grant_type=dict(self.stats["token_requests_by_grant_type"]),
                    gmail_messages=len(self.gmail.messages))
         out.update(current_refresh_token=current, valid_refresh_tokens=[rt for rt in self.refresh if self.valid(rt)],
-                   pending_faults=[dict(f) for f in self.faults], config=dict(self.config))
+                   pending_faults=[dict(f) for f in self.faults], config=dict(self.config),
+                   identity=dict(self.identity))
         return json.dumps(out) + "\n"
 
 
@@ -221,7 +229,8 @@ ROUTES = {("POST", "/token"): "token", ("GET", "/auth"): "auth", ("POST", "/revo
           ("GET", "/control/stats"): "stats", ("POST", "/control/client"): "client",
           ("POST", "/control/grant"): "grant", ("POST", "/control/config"): "config",
           ("POST", "/control/fault"): "fault", ("POST", "/control/clear-faults"): "clear_faults",
-          ("POST", "/control/reset"): "reset", ("POST", "/control/token-valid"): "token_valid"}
+          ("POST", "/control/reset"): "reset", ("POST", "/control/token-valid"): "token_valid",
+          ("GET", "/userinfo"): "userinfo", ("POST", "/control/identity"): "identity"}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -515,6 +524,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             valid = grant is not None and not grant["revoked"] and STATE.access_expiry[token] > time.time()
             scope = grant["scope"] if valid else None
         self.send_json(200, {"valid": valid, "scope": scope})
+
+    def do_userinfo(self):
+        fake_google_identity.serve_userinfo(self, STATE)
+
+    def do_identity(self):
+        fake_google_identity.control(self, STATE, self.json_body())
 
     def do_reset(self):
         with STATE.lock:
