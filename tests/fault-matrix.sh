@@ -10,8 +10,9 @@
 #   mcp   tools/call gmail_get_access_token in a new `gmail-oauth mcp`, with that margin too
 # Each cell asserts the error class (exit status, git's answer, the D-Bus error name, the
 # MCP error_code), a bound on its wall time and on the peak RSS of the process that read
-# the answer, and that the keyring item (its secret, its attributes, its modification
-# time) is byte-identical afterwards; each fault, how many token requests the doors made.
+# the answer, that no secret is in what the door said, and that the keyring item (its
+# secret, its attributes, its modification time) is byte-identical afterwards; and for each
+# fault, how many token requests the doors made.
 # Each door has its own account, so that the doors of one phase run a fault at once: cli,
 # git and mcp together, then dbus. About 2.5 minutes on the 2-core test machine, a
 # minute of which is the two phases' 30 s stalls. Runs under tests/with-session.
@@ -184,6 +185,7 @@ print("%s:%s" % (r["isError"], t.get("error_code") or t.get("access_token")))' "
       "$fault via $door: one line on stderr, naming the account"
     [ "$rc" = 124 ] || [ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] || diag "stderr: $err"
   fi
+  unlike "$out$err" "secret-of-|1//" "$fault via $door: no refresh token or client secret in the answer"
   ok $(( ms <= bound * 1000 ? 0 : 1 )) "$fault via $door: answered within $bound s ($ms ms)"
   ok $(( ${rss:-999999} <= MAX_RSS_KB ? 0 : 1 )) "$fault via $door: peak RSS ${rss:-?} KiB <= $MAX_RSS_KB KiB"
   after=$(record "$account")
