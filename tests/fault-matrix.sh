@@ -8,14 +8,17 @@
 #         margin (GMAIL_OAUTH_MIN_VALID) longer than a token's life, so that it refreshes
 #   dbus  Refresh through a gmail-oauthd started for the cell with the cell's token endpoint
 #   mcp   tools/call gmail_get_access_token in a new `gmail-oauth mcp`, with that margin too
+# and cli-svc, git-svc: the command line and the git helper as above, but with that
+# gmail-oauthd on the bus, which they ask first (its D-Bus errors are their classes).
 # Each cell asserts the error class (exit status, git's answer, the D-Bus error name, the
 # MCP error_code), a bound on its wall time and on the peak RSS of the process that read
 # the answer, that no secret is in what the door said, and that the keyring item (its
 # secret, its attributes, its modification time) is byte-identical afterwards; and for each
 # fault, how many token requests the doors made.
 # Each door has its own account, so that the doors of one phase run a fault at once: cli,
-# git and mcp together, then dbus. About 2.5 minutes on the 2-core test machine, a
-# minute of which is the two phases' 30 s stalls. Runs under tests/with-session.
+# git and mcp together, then dbus, cli-svc and git-svc. About 3 minutes on the 2-core
+# test machine, a minute of which is the two phases' 30 s stalls. Runs under
+# tests/with-session.
 . "$top_srcdir/tests/tap.sh"
 
 # ---- the matrix: what each fault must give, from DESIGN.md's error classes ----
@@ -137,13 +140,13 @@ record() {
 # run_door DOOR URL: one cell's call; leaves DOOR.{rc,out,err,ms,rss} in $cells. A cell
 # that hangs is ended after 120 s (and fails its time bound).
 run_door() {
-  local door=$1 url=$2 d=$cells/$1 start rc
+  local door=$1 url=$2 d=$cells/$1 account=$1@example.com start rc
   local timed=(timeout -k 5 120 /usr/bin/time -f %M -o "$d.rss")
   : >"$d.rss"
   start=$(date +%s%N)
   case $door in
-    cli) GMAIL_OAUTH_TOKEN_URL=$url "${timed[@]}" gmail-oauth refresh cli@example.com >"$d.out" 2>"$d.err" ;;
-    git) printf 'protocol=smtp\nhost=smtp.gmail.com:587\nusername=git@example.com\n' |
+    cli*) GMAIL_OAUTH_TOKEN_URL=$url "${timed[@]}" gmail-oauth refresh "$account" >"$d.out" 2>"$d.err" ;;
+    git*) printf 'protocol=smtp\nhost=smtp.gmail.com:587\nusername=%s\n' "$account" |
            GMAIL_OAUTH_TOKEN_URL=$url GMAIL_OAUTH_MIN_VALID=86400 "${timed[@]}" "$helper" get >"$d.out" 2>"$d.err" ;;
     mcp) printf '%s\n%s\n' "$MCP_INIT" \
            '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"gmail_get_access_token","arguments":{"account":"mcp@example.com"}}}' |
@@ -164,10 +167,10 @@ check_door() {
   rc=$(cat "$d.rc"); out=$(cat "$d.out"); err=$(cat "$d.err"); ms=$(cat "$d.ms")
   rss=$(tail -n 1 "$d.rss")
   case $door in
-    cli) got=$rc; want=$(cli_status "$class") ;;
-    git) got=$(printf '%s' "$rc:$out" | sed 's/^password_expiry_utc=[0-9]*$/password_expiry_utc=/')
+    cli*) got=$rc; want=$(cli_status "$class") ;;
+    git*) got=$(printf '%s' "$rc:$out" | sed 's/^password_expiry_utc=[0-9]*$/password_expiry_utc=/')
          case $class in
-           ok) want="0:username=git@example.com$nl""password=$OK_TOKEN$nl""password_expiry_utc=" ;;
+           ok) want="0:username=$account$nl""password=$OK_TOKEN$nl""password_expiry_utc=" ;;
            reauthorize | bad-client) want="$(cli_status "$class"):quit=1" ;;
            *) want="$(cli_status "$class"):" ;;
          esac ;;
@@ -180,7 +183,7 @@ print("%s:%s" % (r["isError"], t.get("error_code") or t.get("access_token")))' "
          if [ "$class" = ok ]; then want="False:$OK_TOKEN"; else want="True:$class"; fi ;;
   esac
   is "$got" "$want" "$fault via $door: $class"
-  if [ "$class" != ok ] && { [ "$door" = cli ] || [ "$door" = git ]; }; then
+  if [ "$class" != ok ] && [ "$door" != dbus ] && [ "$door" != mcp ]; then
     ok "$([ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] && printf '%s' "$err" | grep -q "$account"; echo $?)" \
       "$fault via $door: one line on stderr, naming the account"
     [ "$rc" = 124 ] || [ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] || diag "stderr: $err"
@@ -241,7 +244,7 @@ start_daemon() {
 stop_daemon() { kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; daemon_pid=; }
 
 # Each door's account, with a cached token in its record (which no failure may drop).
-for door in cli git dbus mcp; do
+for door in cli git mcp dbus cli-svc git-svc; do
   setup_account "$door@example.com" >/dev/null
   gmail-oauth refresh "$door@example.com" >/dev/null 2>&1
   ok $? "$door@example.com holds a cached token"
@@ -251,7 +254,7 @@ started=$(date +%s)
 direct_path_begin
 run_phase cli git mcp
 direct_path_end
-run_phase dbus
+run_phase dbus cli-svc git-svc
 diag "the matrix took $(( $(date +%s) - started )) s"
 is "$(grep -c answered "$cells/tls.log")" 0 "the TLS listener with the untrusted certificate answered nobody"
 kill "$tls_pid"; wait "$tls_pid" 2>/dev/null
