@@ -10,12 +10,14 @@ the OpenID Connect id_token and GET /userinfo come from tests/fake_google_identi
 Usage: fake-google.py --port-file FILE [--port N]   (Python 3.11 standard library only)
 """
 
-import argparse, base64, email.utils, hashlib, html, http.server, json, os, re, secrets, signal, socket, struct
+import argparse, base64, email.utils, hashlib, html, http.server, json, os, re, secrets, signal
 import sys, threading, time, urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree (it may be read-only, as in distcheck)
 import fake_gmail_api  # noqa: E402 (after that)
+import fake_google_faults  # noqa: E402
 import fake_google_identity  # noqa: E402
+from fake_google_faults import HTML, JSON, REVOKED, err  # noqa: E402
 
 MAX_BODY = 1 << 20
 DEFAULT_SCOPE = "https://mail.google.com/"
@@ -26,47 +28,7 @@ DEFAULT_CONFIG = {"rotation": False, "expires_in": 3599, "delay": 0.0, "answer_d
 LOOPBACK_PREFIXES = ("http://127.0.0.1:", "http://localhost:", "http://[::1]:")
 PKCE_RE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 CHALLENGE_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
-HTML, JSON = "text/html; charset=utf-8", "application/json; charset=utf-8"
-
-
-def err(status, error, description):
-    return status, {"error": error, "error_description": description}
-
-
-REVOKED = err(400, "invalid_grant", "Token has been expired or revoked.")
-FAULT_ERRORS = {  # fault kind -> (status, JSON body)
-    "invalid_grant": REVOKED,
-    "invalid_rapt": (400, {"error": "invalid_grant", "error_description": "reauth related error (invalid_rapt)",
-                           "error_subtype": "invalid_rapt"}),
-    "invalid_client": err(401, "invalid_client", "Unauthorized"),
-    "unauthorized_client": err(401, "unauthorized_client", "Unauthorized"),
-    "invalid_request": err(400, "invalid_request", "Bad Request"),
-    "429": (429, {"error": "rate_limit_exceeded"}),
-    "500": (500, {"error": "internal_failure"}),
-    "503": (503, {"error": "temporarily_unavailable"}),
-}
-STATIC_FAULTS = {  # fault kind -> (status, content type, body)
-    "504": (504, HTML, "<html><body>Gateway Timeout</body></html>"),
-    "non_json": (200, HTML, "<html><body>Service Unavailable</body></html>"),
-    "bad_json": (200, JSON, '{"token_type": "Bearer", "expires_in": 3599}'),
-    "wrong_types": (200, JSON, '{"access_token": 12345, "expires_in": "soon", "token_type": "Bearer"}'),
-    "nul_token": (200, JSON, '{"access_token": "ya29.a\\u0000b", "expires_in": 3599, "token_type": "Bearer"}'),
-    "deep_json": (200, JSON, "[" * 10000 + "]" * 10000),
-    # A 200 whose refresh_token would destroy the grant if it were stored.
-    "empty_refresh_token": (200, JSON, '{"access_token": "ya29.fake-e", "expires_in": 3599, "refresh_token": ""}'),
-    "multiline_refresh_token": (200, JSON, '{"access_token": "ya29.fake-m", "expires_in": 3599, '
-                                           '"refresh_token": "1//fake-rt\\nquit=1"}'),
-    "long_refresh_token": (200, JSON, '{"access_token": "ya29.fake-l", "expires_in": 3599, '
-                                      '"refresh_token": "1//%s"}' % ("a" * 5000)),
-    # What json-c 0.16 lets through: an overlong "/" (in the token, or in the scope, which is
-    # no token), a lone surrogate escape (which it would make U+FFFD).
-    "overlong_utf8": (200, JSON, b'{"access_token": "ya29.fake-\xc0\xaf", "expires_in": 3599}'),
-    "overlong_utf8_scope": (200, JSON, b'{"access_token": "ya29.fake-o", "expires_in": 3599, '
-                                       b'"scope": "https://mail.google.com/\xc0\xaf"}'),
-    "lone_surrogate": (200, JSON, '{"access_token": "ya29.fake-s", "expires_in": 3599, '
-                                  '"scope": "https://mail.google.com/\\ud800"}'),
-}
-FAULT_KINDS = set(FAULT_ERRORS) | set(STATIC_FAULTS) | {"timeout", "reset", "trailing", "oversized", "redirect"}
+FAULT_KINDS = fake_google_faults.FAULT_KINDS
 FAULT_ENDPOINTS = {"token": FAULT_KINDS, "revoke": FAULT_KINDS,
                    **{e: fake_gmail_api.FAULT_KINDS for e in fake_gmail_api.FAULT_ENDPOINTS}}
 
@@ -320,46 +282,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # ---- faults ----
     def apply_fault(self, f):
-        k = f["kind"]
-        if k in FAULT_ERRORS:
-            status, body = FAULT_ERRORS[k]
-            return self.send_google(status, body, [("Retry-After", str(f["retry_after"]))] if k == "429" else [])
-        if k in STATIC_FAULTS:
-            return self.send(*STATIC_FAULTS[k])
-        if k == "timeout":
-            self.close_connection = True
-            time.sleep(f["seconds"])
-            return
-        if k == "reset":  # RST instead of FIN: linger on with timeout 0, then really close the socket
-            self.close_connection = True
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-            self.rfile.close()  # drops the last reference, so the descriptor is closed now
-            return
-        if k == "trailing":
-            body = {"access_token": "ya29.fake-trailing-" + secrets.token_hex(16), "expires_in": 3599,
-                    "scope": DEFAULT_SCOPE, "token_type": "Bearer"}
-            return self.send(200, JSON, json.dumps(body) + "garbage")
-        if k == "redirect":
-            host = self.headers.get("Host") or "127.0.0.1:%d" % self.server.server_address[1]
-            return self.send(302, headers=[("Location", f"http://{host}/token")])
-        if k == "oversized":
-            self.send_oversized(b'{"access_token":"', 8 << 20, b'"}')
+        fake_google_faults.apply(self, f)
 
     def send_oversized(self, head, size, tail):
         """A 200 JSON answer with a string field of SIZE bytes, for clients that must cap what they read."""
-        chunk = b"a" * 65536
-        self.send_response(200)
-        self.send_header("Content-Type", JSON)
-        self.send_header("Content-Length", str(len(head) + size + len(tail)))
-        self.end_headers()
-        try:
-            self.wfile.write(head)
-            for _ in range(size // len(chunk)):
-                self.wfile.write(chunk)
-            self.wfile.write(tail)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        fake_google_faults.send_huge(self, 200, JSON, head, size, tail)
 
     # ---- Google endpoints ----
     def do_token(self):
