@@ -332,9 +332,12 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *a
       refresh = g_hash_table_lookup (daemon->refreshes, account);
     }
   /* What a forced refresh returns satisfies every call; what a plain request
-   * returns satisfies a call with the same margin or a smaller one. */
-  else if (!(refresh->flags & GMO_BROKER_FORCE_REFRESH)
-           && ((flags & GMO_BROKER_FORCE_REFRESH) || min_valid > refresh->min_valid))
+   * returns satisfies a call with the same margin or a smaller one. But a
+   * token already handed out (the early answer) may be the one a forcing
+   * caller was refused: it waits for a refresh of its own. */
+  else if (((flags & GMO_BROKER_FORCE_REFRESH) && refresh->announced)
+           || (!(refresh->flags & GMO_BROKER_FORCE_REFRESH)
+               && ((flags & GMO_BROKER_FORCE_REFRESH) || min_valid > refresh->min_valid)))
     {
       refresh->later_flags |= flags;
       refresh->later_min_valid = MAX (refresh->later_min_valid, min_valid);
