@@ -6,6 +6,7 @@ Serves POST /token (refresh_token and authorization_code grants), GET /auth (PKC
 POST /revoke, with fault injection and a JSON control interface under /control/; and, with the
 access tokens it minted, the Gmail API v1 under /gmail/v1/users/me/ (tests/fake_gmail_api.py);
 /control/token-valid tells the mail stand-ins (tests/fake-mail-servers.py) whether a token is good.
+POST /tokeninfo and the controls that kill a grant or one access token: tests/fake_google_tokeninfo.py.
 Usage: fake-google.py --port-file FILE [--port N]   (Python 3.11 standard library only)
 """
 
@@ -14,6 +15,7 @@ import sys, threading, time, urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree (it may be read-only, as in distcheck)
 import fake_gmail_api  # noqa: E402 (after that)
+import fake_google_tokeninfo  # noqa: E402
 
 MAX_BODY = 1 << 20
 DEFAULT_SCOPE = "https://mail.google.com/"
@@ -65,7 +67,7 @@ STATIC_FAULTS = {  # fault kind -> (status, content type, body)
                                   '"scope": "https://mail.google.com/\\ud800"}'),
 }
 FAULT_KINDS = set(FAULT_ERRORS) | set(STATIC_FAULTS) | {"timeout", "reset", "trailing", "oversized", "redirect"}
-FAULT_ENDPOINTS = {"token": FAULT_KINDS, "revoke": FAULT_KINDS,
+FAULT_ENDPOINTS = {"token": FAULT_KINDS, "revoke": FAULT_KINDS, "tokeninfo": FAULT_KINDS,
                    **{e: fake_gmail_api.FAULT_KINDS for e in fake_gmail_api.FAULT_ENDPOINTS}}
 
 
@@ -102,7 +104,8 @@ class State:
         self.stats = {"token_requests": 0, "token_requests_by_grant_type": {}, "successful_refreshes": 0,
                       "successful_code_exchanges": 0, "auth_requests": 0, "revoke_requests": 0,
                       "last_auth": None, "last_token_request": None, "last_login_hint": None,
-                      "issued_access_tokens": 0, "last_access_token": None, **fake_gmail_api.new_stats()}
+                      "issued_access_tokens": 0, "last_access_token": None, **fake_gmail_api.new_stats(),
+                      **fake_google_tokeninfo.new_stats()}
         self.gmail.reset()
 
     def next(self):
@@ -297,6 +300,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return fake_gmail_api.serve(self, STATE, url)
         if not self.read_body():
             return
+        tokeninfo = fake_google_tokeninfo.ROUTES.get((self.command, url.path))
+        if tokeninfo:
+            return tokeninfo(self, STATE)
         name = ROUTES.get((self.command, url.path))
         if name:
             try:
@@ -508,7 +514,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise Bad("token (a string) is required")
         with STATE.lock:
             grant = STATE.access.get(token)
-            valid = grant is not None and not grant["revoked"] and STATE.access_expiry[token] > time.time()
+            valid = fake_google_tokeninfo.alive(STATE, token)
             scope = grant["scope"] if valid else None
         self.send_json(200, {"valid": valid, "scope": scope})
 

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "gmo-broker.h"
+#include "gmo-broker-private.h"
 #include "gmo-error.h"
 #include "gmo-oauth.h"
 #include "gmo-signals.h"
@@ -482,13 +483,19 @@ gmo_broker_get_token_full (const gchar *account, GmoBrokerFlags flags, gint64 mi
                            gint64 *out_server_date, GCancellable *cancellable, GError **error)
 {
   g_autofree gchar *normalized = gmo_account_normalize (account, error);
-  GmoGrant *grant;
+  GmoGrant *grant = NULL;
 
   if (normalized == NULL)
     return NULL;
-  if (!(flags & GMO_BROKER_FORCE_REFRESH) && (grant = cached_token (normalized, min_valid)) != NULL)
-    return grant;
-  grant = get_token (normalized, flags, min_valid, out_server_date, NULL, NULL, cancellable, error);
+  if (!(flags & GMO_BROKER_FORCE_REFRESH))
+    grant = cached_token (normalized, min_valid);
+  if (grant == NULL)
+    grant = get_token (normalized, flags, min_valid, out_server_date, NULL, NULL, cancellable,
+                       error);
+  /* A token handed out again soon may be what its client was just refused. */
+  if (grant != NULL && !(flags & GMO_BROKER_OWN_USE))
+    grant = gmo_broker_recheck (normalized, grant, min_valid, out_server_date, cancellable,
+                                error);
   if (grant != NULL)
     cache_token (grant);
   return grant;
@@ -637,4 +644,37 @@ gmo_broker_remove_account (const gchar *account, gboolean *out_removed,
   ok = gmo_store_remove (normalized, out_removed, cancellable, error);
   account_unlock (fd);
   return ok;
+}
+
+/* ---- for gmo-broker-check.c (gmo-broker-private.h) ---- */
+
+int
+gmo_broker_lock (const gchar *account, GCancellable *cancellable, GError **error)
+{
+  return account_lock (account, cancellable, error);
+}
+
+void
+gmo_broker_unlock (int fd)
+{
+  account_unlock (fd);
+}
+
+gboolean
+gmo_broker_refresh_locked (GmoGrant *grant, gint64 *out_server_date, GCancellable *cancellable,
+                           GError **error)
+{
+  return refresh_and_store (grant, out_server_date, NULL, NULL, cancellable, error);
+}
+
+void
+gmo_broker_uncache (const gchar *account)
+{
+  uncache_token (account);
+}
+
+GmoGrant *
+gmo_broker_lookup (const gchar *account, GCancellable *cancellable, GError **error)
+{
+  return lookup_existing (account, cancellable, error);
 }
