@@ -4,9 +4,10 @@
 # handed out again soon, as to a mail client retrying after Gmail refused it,
 # is checked once with Google's tokeninfo endpoint first. A revoked grant then
 # gives the reauthorize message, on the direct path and through gmail-oauthd
-# alike; a revoked access token gives a new one; a token handed out in a loop
-# costs one check; an outage of tokeninfo still serves the cached token; and
-# `doctor` tells a cached token Google no longer accepts.
+# alike; a revoked access token gives a new one; a token handed out in a loop,
+# or to ten callers at once, costs one check; an outage of tokeninfo still
+# serves the cached token; and `doctor` tells a cached token Google no longer
+# accepts.
 . "$top_srcdir/tests/tap.sh"
 
 d=$GMO_SESSION_DIR
@@ -66,6 +67,19 @@ for path in direct daemon; do
     ok "$(grep -rqF -- "$token" "$XDG_RUNTIME_DIR" ; [ $? -eq 1 ]; echo $?)" \
       "and hold no token"
   fi
+
+  # ---- callers at once share one check ----
+  G=crowd-$path@example.com
+  fresh_account "$G"
+  token=$(gmail-oauth token "$G")
+  checks=$(fake_stat tokeninfo_requests)
+  pids=()
+  for i in $(seq 1 10); do gmail-oauth token "$G" >"$d/crowd.$i" 2>&1 & pids+=($!); done
+  wait "${pids[@]}"
+  same=0
+  for i in $(seq 1 10); do [ "$(cat "$d/crowd.$i")" = "$token" ] || same=1; done
+  ok $same "$path: ten callers at once get the cached token"
+  is "$(fake_stat tokeninfo_requests)" $((checks + 1)) "$path: after one tokeninfo check between them"
 
   # ---- a revoked access token: a new one, the grant lives on ----
   C=access-$path@example.com
