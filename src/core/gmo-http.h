@@ -15,6 +15,8 @@ typedef enum
   GMO_ENDPOINT_REVOKE, /* GMAIL_OAUTH_REVOKE_URL, https://oauth2.googleapis.com/revoke */
   GMO_ENDPOINT_GMAIL,  /* GMAIL_OAUTH_GMAIL_URL, https://gmail.googleapis.com/gmail/v1/users/me/ */
   GMO_ENDPOINT_TOKENINFO, /* GMAIL_OAUTH_TOKENINFO_URL, https://oauth2.googleapis.com/tokeninfo */
+  /* GMAIL_OAUTH_USERINFO_URL, https://openidconnect.googleapis.com/v1/userinfo */
+  GMO_ENDPOINT_USERINFO,
 } GmoEndpoint;
 
 /* Takes the body of a success (2xx) answer while it arrives, so that a large
