@@ -64,9 +64,10 @@ check_locked (const gchar *account, GmoGrant *grant, const gchar *tag, gint64 mi
   g_autoptr (GmoGrant) held = grant;
   g_autoptr (GError) local_error = NULL;
   g_autofree gchar *details = NULL;
+  gboolean checked = FALSE;
+  gboolean replace;
   GmoGrant *result;
   GmoHandout handout;
-  GmoTokenVerdict verdict;
   int fd = gmo_broker_lock (account, cancellable, &local_error);
 
   if (fd < 0)
@@ -75,9 +76,30 @@ check_locked (const gchar *account, GmoGrant *grant, const gchar *tag, gint64 mi
       g_debug ("Not checking the token of %s: %s", account, local_error->message);
       return g_steal_pointer (&held);
     }
-  /* Another process may have checked it, or replaced it, while we waited. */
+  /* Another process may have checked it, or replaced it (another token was
+   * handed out since), while we waited. */
   gmo_handout_load (account, &handout);
-  if (strcmp (handout.tag, tag) != 0)
+  replace = strcmp (handout.tag, tag) != 0;
+  if (!replace && gmo_handout_needs_check (&handout, tag, gmo_now ()))
+    switch (gmo_tokeninfo_check (held->access_token, &details, cancellable, &local_error))
+      {
+      case GMO_TOKEN_DEAD:
+        g_debug ("Google no longer accepts the cached access token of %s (%s); refreshing",
+                 account, details);
+        replace = TRUE;
+        break;
+      case GMO_TOKEN_UNKNOWN:
+        g_debug ("Cannot check the access token of %s, handing it out: %s", account,
+                 local_error->message);
+        /* An outage counts as a check too: the next handouts do not wait on it again. */
+        checked = TRUE;
+        break;
+      case GMO_TOKEN_ALIVE:
+      default:
+        checked = TRUE;
+        break;
+      }
+  if (replace)
     {
       result = replace_locked (account, held->access_token, min_valid, out_server_date,
                                cancellable, error);
@@ -86,30 +108,7 @@ check_locked (const gchar *account, GmoGrant *grant, const gchar *tag, gint64 mi
       gmo_broker_unlock (fd);
       return result;
     }
-  if (!gmo_handout_needs_check (&handout, tag, gmo_now ()))
-    {
-      note_handout (account, &handout, held, FALSE);
-      gmo_broker_unlock (fd);
-      return g_steal_pointer (&held);
-    }
-
-  verdict = gmo_tokeninfo_check (held->access_token, &details, cancellable, &local_error);
-  if (verdict == GMO_TOKEN_DEAD)
-    {
-      g_debug ("Google no longer accepts the cached access token of %s (%s); refreshing",
-               account, details);
-      result = replace_locked (account, held->access_token, min_valid, out_server_date,
-                               cancellable, error);
-      if (result != NULL)
-        note_handout (account, &handout, result, FALSE);
-      gmo_broker_unlock (fd);
-      return result;
-    }
-  if (verdict == GMO_TOKEN_UNKNOWN)
-    g_debug ("Cannot check the access token of %s, handing it out: %s", account,
-             local_error->message);
-  /* An outage counts as a check too: the next handouts do not wait on it again. */
-  note_handout (account, &handout, held, TRUE);
+  note_handout (account, &handout, held, checked);
   gmo_broker_unlock (fd);
   return g_steal_pointer (&held);
 }
