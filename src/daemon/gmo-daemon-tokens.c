@@ -404,8 +404,10 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *a
   /* What a forced refresh returns satisfies every call; what a plain request
    * returns satisfies a call with the same margin or a smaller one. But a
    * token already handed out (the early answer) may be the one a forcing
-   * caller was refused: it waits for a refresh of its own. */
-  else if (((flags & GMO_BROKER_FORCE_REFRESH) && refresh->announced)
+   * caller was refused: it waits for a refresh of its own; so does a call
+   * whose cached token is due for a check (the running task hands that token
+   * out unchecked), and the next task checks it. */
+  else if (((flags & GMO_BROKER_FORCE_REFRESH) && refresh->announced) || to_check != NULL
            || (!(refresh->flags & GMO_BROKER_FORCE_REFRESH)
                && ((flags & GMO_BROKER_FORCE_REFRESH) || min_valid > refresh->min_valid)))
     {
