@@ -114,48 +114,6 @@ out:
 }
 
 /**
- * gmo_mcp_pick_account:
- * @arguments: a call's arguments, with an optional "account"
- * @error: return location for an error
- *
- * Returns: (transfer full): the account to use: the argument, else the only
- * stored one.
- */
-gchar *
-gmo_mcp_pick_account (json_object *arguments, GError **error)
-{
-  const gchar *account = NULL;
-  g_autoptr (GPtrArray) grants = NULL;
-  g_autoptr (GString) names = NULL;
-
-  if (!gmo_mcp_args_get_string (arguments, "account", &account, error))
-    return NULL;
-  if (account != NULL)
-    return g_strdup (account);
-
-  grants = gmo_store_list (NULL, error);
-  if (grants == NULL)
-    return NULL;
-  if (grants->len == 1)
-    return g_strdup (((GmoGrant *) g_ptr_array_index (grants, 0))->account);
-  if (grants->len == 0)
-    {
-      g_set_error (error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT,
-                   _("No account is stored; add one with “gmail-oauth login” or "
-                     "“gmail-oauth import”"));
-      return NULL;
-    }
-  names = g_string_new (NULL);
-  for (guint i = 0; i < grants->len; i++)
-    g_string_append_printf (names, "%s%s", i > 0 ? ", " : "",
-                            ((GmoGrant *) g_ptr_array_index (grants, i))->account);
-  g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
-               _("Several accounts are stored (%s); name one in the account argument"),
-               names->str);
-  return NULL;
-}
-
-/**
  * gmo_mcp_gmail_new:
  * @arguments: a call's arguments, with an optional "account"
  * @error: return location for an error
