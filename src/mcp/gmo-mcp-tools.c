@@ -223,17 +223,22 @@ gmo_mcp_mail_labels (json_object *message)
  * gmo_mcp_mail_fetch:
  * @gmail: a client
  * @id: a message id
+ * @offset: the first character of the body wanted
+ * @n_chars: how many characters of it at most
  * @out_meta: (out) (transfer full) (optional): Gmail's answer without "raw"
  * @error: return location for an error
  *
  * Reads a message whole (format=raw) and decodes it with GMime, so that every
  * charset and transfer encoding is read the same way whatever Gmail's own
- * parse of it would give.
+ * parse of it would give. Only characters [@offset, @offset + @n_chars) of
+ * its body are kept, in text (text_chars counts them all): a tool answers a
+ * chunk of it, and a large message costs little more than its own bytes.
  *
  * Returns: (transfer full): the message.
  */
 GmoMimeMessage *
-gmo_mcp_mail_fetch (GmoGmail *gmail, const gchar *id, json_object **out_meta, GError **error)
+gmo_mcp_mail_fetch (GmoGmail *gmail, const gchar *id, glong offset, glong n_chars,
+                    json_object **out_meta, GError **error)
 {
   g_autoptr (json_object) meta = NULL;
   g_autoptr (GBytes) raw = gmo_gmail_get_raw (gmail, id, &meta, NULL, error);
@@ -241,7 +246,7 @@ gmo_mcp_mail_fetch (GmoGmail *gmail, const gchar *id, json_object **out_meta, GE
 
   if (raw == NULL)
     return NULL;
-  message = gmo_mime_parse (raw, GMO_ERROR_BAD_RESPONSE, error);
+  message = gmo_mime_parse_window (raw, offset, n_chars, GMO_ERROR_BAD_RESPONSE, error);
   if (message != NULL && out_meta != NULL)
     *out_meta = g_steal_pointer (&meta);
   return message;
