@@ -226,9 +226,14 @@ gmo_keyring_search (const SecretSchema *schema, GHashTable *attributes, const gc
 
   for (guint attempt = 0; attempt < 2; attempt++)
     {
+      /* Held until libsecret has its own reference: GLib forgets the bus
+       * with its last reference, and libsecret would connect once more. */
+      g_autoptr (GDBusConnection) bus = NULL;
+
       g_clear_error (&local_error);
       g_clear_object (&service);
-      if (!gmo_keyring_connect (cancellable, error))
+      bus = gmo_keyring_get_bus (cancellable, error);
+      if (bus == NULL)
         return FALSE;
       service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
       if (service != NULL)

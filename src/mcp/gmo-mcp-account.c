@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "gmo-broker.h"
 #include "gmo-error.h"
 #include "gmo-keyring.h"
 #include "gmo-mcp-tools.h"
@@ -83,7 +84,13 @@ only_account (GError **error)
   if (grants == NULL)
     return NULL;
   if (grants->len == 1)
-    return g_strdup (((GmoGrant *) g_ptr_array_index (grants, 0))->account);
+    {
+      const GmoGrant *only = g_ptr_array_index (grants, 0);
+
+      /* Its token was read with it: the broker need not read it again. */
+      gmo_broker_offer_token (only);
+      return g_strdup (only->account);
+    }
   if (grants->len == 0)
     {
       g_set_error (error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT,
