@@ -9,6 +9,7 @@
 #include "gmo-autocleanups.h"
 #include "gmo-broker.h"
 #include "gmo-cli.h"
+#include "gmo-curl.h"
 #include "gmo-error.h"
 #include "gmo-json.h"
 #include "gmo-mcp-tools.h"
@@ -124,8 +125,12 @@ out:
 GmoGmail *
 gmo_mcp_gmail_new (json_object *arguments, GError **error)
 {
-  g_autofree gchar *account = gmo_mcp_pick_account (arguments, error);
+  g_autofree gchar *account = NULL;
 
+  /* The first call reads the keyring before its request: libcurl loads
+   * meanwhile. */
+  gmo_curl_preload ();
+  account = gmo_mcp_pick_account (arguments, error);
   if (account == NULL)
     return NULL;
   return gmo_gmail_new (account, error);
