@@ -56,14 +56,15 @@ gmo_mime_window_clear (GmoMimeWindow *window)
 void
 gmo_mime_window_append (GmoMimeWindow *window, const gchar *text, gsize len)
 {
-  glong n = g_utf8_strlen (text, (gssize) len);
   glong end = window->n_chars > G_MAXLONG - window->offset ? G_MAXLONG
                                                             : window->offset + window->n_chars;
-  glong from = MAX (window->offset, window->seen);
-  glong to = MIN (end, window->seen + n);
+  glong n, from, to;
 
   if (len == 0)
     return;
+  n = g_utf8_strlen (text, (gssize) len);
+  from = MAX (window->offset, window->seen);
+  to = MIN (end, window->seen + n);
   if (from < to)
     {
       const gchar *start = g_utf8_offset_to_pointer (text, from - window->seen);
