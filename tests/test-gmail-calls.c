@@ -172,42 +172,56 @@ reset_peak (void)
   return fclose (file) == 0 && ok;
 }
 
+/* A generated message of @kind ("attachment", "text") and at least @size
+ * bytes, delivered to the stand-in: its answer (id, sha256). */
+static json_object *
+deliver_large (gsize size, const gchar *kind)
+{
+  g_autofree gchar *request = g_strdup_printf (
+      "{\"generate\": {\"size\": %" G_GSIZE_FORMAT ", \"kind\": \"%s\"}}", size, kind);
+
+  return gmo_test_fake_call ("POST", "/control/gmail/message", request);
+}
+
+/* Says what reading @what cost above @before, and asserts that it is the
+ * message itself and little more: no second copy of it, whole, at once. */
+static void
+assert_peak_near_size (const gchar *what, gsize size, gsize before)
+{
+  gsize peak = peak_rss ();
+
+  g_test_message ("%s of %" G_GSIZE_FORMAT " bytes: peak RSS %" G_GSIZE_FORMAT
+                  " bytes above the start (%.2fx)",
+                  what, size, peak - before, (double) (peak - before) / size);
+  if (SANITIZED)
+    {
+      g_test_skip ("AddressSanitizer keeps freed memory: no peak to compare");
+      return;
+    }
+  g_assert_cmpuint (peak - before, <, size + size / 2);
+}
+
+/* The raw member is decoded while it arrives and never reaches json-c. */
 static void
 test_raw_large (void)
 {
   g_autoptr (GmoGrant) grant = NULL;
   g_autoptr (GmoGmail) gmail = gmo_test_gmail_setup_client (&grant);
   const gsize size = 10 * 1024 * 1024;
-  g_autofree gchar *request = g_strdup_printf (
-      "{\"generate\": {\"size\": %" G_GSIZE_FORMAT ", \"kind\": \"attachment\"}}", size);
-  g_autoptr (json_object) delivered
-      = gmo_test_fake_call ("POST", "/control/gmail/message", request);
+  g_autoptr (json_object) delivered = deliver_large (size, "attachment");
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) raw = NULL;
   g_autofree gchar *sha256 = NULL;
   gsize before;
-  gsize peak;
 
   g_assert_true (reset_peak ());
   before = peak_rss ();
   raw = gmo_gmail_get_raw (gmail, gmo_json_get_string (delivered, "id"), NULL, NULL, &error);
-  peak = peak_rss ();
   g_assert_no_error (error);
   g_assert_cmpuint (g_bytes_get_size (raw), >=, size);
+  assert_peak_near_size ("a raw message", g_bytes_get_size (raw), before);
   sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, raw);
   g_assert_cmpstr (sha256, ==, gmo_json_get_string (delivered, "sha256"));
-  g_test_message ("reading a %" G_GSIZE_FORMAT "-byte message: peak RSS %" G_GSIZE_FORMAT
-                  " bytes above the start (%.2fx)",
-                  g_bytes_get_size (raw), peak - before,
-                  (double) (peak - before) / g_bytes_get_size (raw));
-  if (SANITIZED)
-    {
-      g_test_skip ("AddressSanitizer keeps freed memory: no peak to compare");
-      return;
-    }
-  /* The raw member is decoded while it arrives and never reaches json-c:
-   * the message itself, and little more. */
-  g_assert_cmpuint (peak - before, <, g_bytes_get_size (raw) + g_bytes_get_size (raw) / 2);
 }
 
 /* Reading a chunk of a large text message, as gmail_read_message does: the
@@ -218,35 +232,21 @@ test_read_large_text (void)
   g_autoptr (GmoGrant) grant = NULL;
   g_autoptr (GmoGmail) gmail = gmo_test_gmail_setup_client (&grant);
   const gsize size = 10 * 1024 * 1024;
-  g_autofree gchar *request = g_strdup_printf (
-      "{\"generate\": {\"size\": %" G_GSIZE_FORMAT ", \"kind\": \"text\"}}", size);
-  g_autoptr (json_object) delivered
-      = gmo_test_fake_call ("POST", "/control/gmail/message", request);
+  g_autoptr (json_object) delivered = deliver_large (size, "text");
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) raw = NULL;
   g_autoptr (GmoMimeMessage) message = NULL;
   gsize before;
-  gsize peak;
 
   g_assert_true (reset_peak ());
   before = peak_rss ();
   raw = gmo_gmail_get_raw (gmail, gmo_json_get_string (delivered, "id"), NULL, NULL, &error);
   g_assert_no_error (error);
   message = gmo_mime_parse_window (raw, 1000, 10000, GMO_ERROR_BAD_RESPONSE, &error);
-  peak = peak_rss ();
   g_assert_no_error (error);
+  assert_peak_near_size ("a chunk of a text message", g_bytes_get_size (raw), before);
   g_assert_cmpint (g_utf8_strlen (message->text, -1), ==, 10000);
   g_assert_cmpint (message->text_chars, >, (glong) (size * 9 / 10));
-  g_test_message ("a chunk of a %" G_GSIZE_FORMAT "-byte text message: peak RSS %" G_GSIZE_FORMAT
-                  " bytes above the start (%.2fx)",
-                  g_bytes_get_size (raw), peak - before,
-                  (double) (peak - before) / g_bytes_get_size (raw));
-  if (SANITIZED)
-    {
-      g_test_skip ("AddressSanitizer keeps freed memory: no peak to compare");
-      return;
-    }
-  g_assert_cmpuint (peak - before, <, g_bytes_get_size (raw) + g_bytes_get_size (raw) / 2);
 }
 
 static void
