@@ -5,15 +5,19 @@
 Serves POST /token (refresh_token and authorization_code grants), GET /auth (PKCE S256),
 POST /revoke, with fault injection and a JSON control interface under /control/; and, with the
 access tokens it minted, the Gmail API v1 under /gmail/v1/users/me/ (tests/fake_gmail_api.py);
-/control/token-valid tells the mail stand-ins (tests/fake-mail-servers.py) whether a token is good.
+/control/token-valid tells the mail stand-ins (tests/fake-mail-servers.py) whether a token is good;
+the OpenID Connect id_token and GET /userinfo come from tests/fake_google_identity.py.
 Usage: fake-google.py --port-file FILE [--port N]   (Python 3.11 standard library only)
 """
 
-import argparse, base64, email.utils, hashlib, html, http.server, json, os, re, secrets, signal, socket, struct
+import argparse, base64, email.utils, hashlib, html, http.server, json, os, re, secrets, signal
 import sys, threading, time, urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree (it may be read-only, as in distcheck)
 import fake_gmail_api  # noqa: E402 (after that)
+import fake_google_faults  # noqa: E402
+import fake_google_identity  # noqa: E402
+from fake_google_faults import HTML, JSON, REVOKED, err  # noqa: E402
 
 MAX_BODY = 1 << 20
 DEFAULT_SCOPE = "https://mail.google.com/"
@@ -24,47 +28,7 @@ DEFAULT_CONFIG = {"rotation": False, "expires_in": 3599, "delay": 0.0, "answer_d
 LOOPBACK_PREFIXES = ("http://127.0.0.1:", "http://localhost:", "http://[::1]:")
 PKCE_RE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 CHALLENGE_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
-HTML, JSON = "text/html; charset=utf-8", "application/json; charset=utf-8"
-
-
-def err(status, error, description):
-    return status, {"error": error, "error_description": description}
-
-
-REVOKED = err(400, "invalid_grant", "Token has been expired or revoked.")
-FAULT_ERRORS = {  # fault kind -> (status, JSON body)
-    "invalid_grant": REVOKED,
-    "invalid_rapt": (400, {"error": "invalid_grant", "error_description": "reauth related error (invalid_rapt)",
-                           "error_subtype": "invalid_rapt"}),
-    "invalid_client": err(401, "invalid_client", "Unauthorized"),
-    "unauthorized_client": err(401, "unauthorized_client", "Unauthorized"),
-    "invalid_request": err(400, "invalid_request", "Bad Request"),
-    "429": (429, {"error": "rate_limit_exceeded"}),
-    "500": (500, {"error": "internal_failure"}),
-    "503": (503, {"error": "temporarily_unavailable"}),
-}
-STATIC_FAULTS = {  # fault kind -> (status, content type, body)
-    "504": (504, HTML, "<html><body>Gateway Timeout</body></html>"),
-    "non_json": (200, HTML, "<html><body>Service Unavailable</body></html>"),
-    "bad_json": (200, JSON, '{"token_type": "Bearer", "expires_in": 3599}'),
-    "wrong_types": (200, JSON, '{"access_token": 12345, "expires_in": "soon", "token_type": "Bearer"}'),
-    "nul_token": (200, JSON, '{"access_token": "ya29.a\\u0000b", "expires_in": 3599, "token_type": "Bearer"}'),
-    "deep_json": (200, JSON, "[" * 10000 + "]" * 10000),
-    # A 200 whose refresh_token would destroy the grant if it were stored.
-    "empty_refresh_token": (200, JSON, '{"access_token": "ya29.fake-e", "expires_in": 3599, "refresh_token": ""}'),
-    "multiline_refresh_token": (200, JSON, '{"access_token": "ya29.fake-m", "expires_in": 3599, '
-                                           '"refresh_token": "1//fake-rt\\nquit=1"}'),
-    "long_refresh_token": (200, JSON, '{"access_token": "ya29.fake-l", "expires_in": 3599, '
-                                      '"refresh_token": "1//%s"}' % ("a" * 5000)),
-    # What json-c 0.16 lets through: an overlong "/" (in the token, or in the scope, which is
-    # no token), a lone surrogate escape (which it would make U+FFFD).
-    "overlong_utf8": (200, JSON, b'{"access_token": "ya29.fake-\xc0\xaf", "expires_in": 3599}'),
-    "overlong_utf8_scope": (200, JSON, b'{"access_token": "ya29.fake-o", "expires_in": 3599, '
-                                       b'"scope": "https://mail.google.com/\xc0\xaf"}'),
-    "lone_surrogate": (200, JSON, '{"access_token": "ya29.fake-s", "expires_in": 3599, '
-                                  '"scope": "https://mail.google.com/\\ud800"}'),
-}
-FAULT_KINDS = set(FAULT_ERRORS) | set(STATIC_FAULTS) | {"timeout", "reset", "trailing", "oversized", "redirect"}
+FAULT_KINDS = fake_google_faults.FAULT_KINDS
 FAULT_ENDPOINTS = {"token": FAULT_KINDS, "revoke": FAULT_KINDS,
                    **{e: fake_gmail_api.FAULT_KINDS for e in fake_gmail_api.FAULT_ENDPOINTS}}
 
@@ -98,11 +62,13 @@ class State:
 
     def reset(self):
         self.config = dict(DEFAULT_CONFIG)
+        self.identity = fake_google_identity.new_config()
         self.faults = []
-        self.stats = {"token_requests": 0, "token_requests_by_grant_type": {}, "successful_refreshes": 0,
+        self.stats = {"token_requests": 0, "token_requests_by_grant_type": {}, "successful_refreshes": 0, "answers_held": 0,
                       "successful_code_exchanges": 0, "auth_requests": 0, "revoke_requests": 0,
                       "last_auth": None, "last_token_request": None, "last_login_hint": None,
-                      "issued_access_tokens": 0, "last_access_token": None, **fake_gmail_api.new_stats()}
+                      "issued_access_tokens": 0, "last_access_token": None, **fake_gmail_api.new_stats(),
+                      **fake_google_identity.new_stats()}
         self.gmail.reset()
 
     def next(self):
@@ -195,13 +161,16 @@ class State:
         self.stats["successful_code_exchanges"] += 1
         self.stats["last_login_hint"] = code["login_hint"]
         grant = self.refresh[self.add_grant(cid, code["scope"])]
-        return self.mint(grant, grant["rt"])
+        status, body = self.mint(grant, grant["rt"])
+        fake_google_identity.on_code_exchange(self.identity, grant, body, cid, code)
+        return status, body
 
     def revoke(self, token):
         grant = self.refresh.get(token) if self.valid(token) else self.access.get(token)
         if grant is None or grant["revoked"]:
             return False
         grant["revoked"] = True  # like Google: revoking an access token revokes its refresh token too
+        fake_google_identity.revoke_consent(self.refresh.values(), grant)
         return True
 
     def snapshot(self):
@@ -212,7 +181,8 @@ class State:
         out = dict(self.stats, token_requests_by_grant_type=dict(self.stats["token_requests_by_grant_type"]),
                    gmail_messages=len(self.gmail.messages))
         out.update(current_refresh_token=current, valid_refresh_tokens=[rt for rt in self.refresh if self.valid(rt)],
-                   pending_faults=[dict(f) for f in self.faults], config=dict(self.config))
+                   pending_faults=[dict(f) for f in self.faults], config=dict(self.config),
+                   identity=dict(self.identity))
         return json.dumps(out) + "\n"
 
 
@@ -221,7 +191,8 @@ ROUTES = {("POST", "/token"): "token", ("GET", "/auth"): "auth", ("POST", "/revo
           ("GET", "/control/stats"): "stats", ("POST", "/control/client"): "client",
           ("POST", "/control/grant"): "grant", ("POST", "/control/config"): "config",
           ("POST", "/control/fault"): "fault", ("POST", "/control/clear-faults"): "clear_faults",
-          ("POST", "/control/reset"): "reset", ("POST", "/control/token-valid"): "token_valid"}
+          ("POST", "/control/reset"): "reset", ("POST", "/control/token-valid"): "token_valid",
+          ("GET", "/userinfo"): "userinfo", ("POST", "/control/identity"): "identity"}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -311,46 +282,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # ---- faults ----
     def apply_fault(self, f):
-        k = f["kind"]
-        if k in FAULT_ERRORS:
-            status, body = FAULT_ERRORS[k]
-            return self.send_google(status, body, [("Retry-After", str(f["retry_after"]))] if k == "429" else [])
-        if k in STATIC_FAULTS:
-            return self.send(*STATIC_FAULTS[k])
-        if k == "timeout":
-            self.close_connection = True
-            time.sleep(f["seconds"])
-            return
-        if k == "reset":  # RST instead of FIN: linger on with timeout 0, then really close the socket
-            self.close_connection = True
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-            self.rfile.close()  # drops the last reference, so the descriptor is closed now
-            return
-        if k == "trailing":
-            body = {"access_token": "ya29.fake-trailing-" + secrets.token_hex(16), "expires_in": 3599,
-                    "scope": DEFAULT_SCOPE, "token_type": "Bearer"}
-            return self.send(200, JSON, json.dumps(body) + "garbage")
-        if k == "redirect":
-            host = self.headers.get("Host") or "127.0.0.1:%d" % self.server.server_address[1]
-            return self.send(302, headers=[("Location", f"http://{host}/token")])
-        if k == "oversized":
-            self.send_oversized(b'{"access_token":"', 8 << 20, b'"}')
+        fake_google_faults.apply(self, f)
 
     def send_oversized(self, head, size, tail):
         """A 200 JSON answer with a string field of SIZE bytes, for clients that must cap what they read."""
-        chunk = b"a" * 65536
-        self.send_response(200)
-        self.send_header("Content-Type", JSON)
-        self.send_header("Content-Length", str(len(head) + size + len(tail)))
-        self.end_headers()
-        try:
-            self.wfile.write(head)
-            for _ in range(size // len(chunk)):
-                self.wfile.write(chunk)
-            self.wfile.write(tail)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+        fake_google_faults.send_huge(self, 200, JSON, head, size, tail)
 
     # ---- Google endpoints ----
     def do_token(self):
@@ -378,7 +314,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 result = STATE.token_grant(f, commit=True)
                 answer_delay = STATE.config["answer_delay"]
             if answer_delay > 0:
+                with STATE.lock:
+                    STATE.stats["answers_held"] += 1
                 time.sleep(answer_delay)
+                with STATE.lock:
+                    STATE.stats["answers_held"] = max(0, STATE.stats["answers_held"] - 1)
         self.send_google(*result)
 
     def do_auth(self):
@@ -511,6 +451,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             valid = grant is not None and not grant["revoked"] and STATE.access_expiry[token] > time.time()
             scope = grant["scope"] if valid else None
         self.send_json(200, {"valid": valid, "scope": scope})
+
+    def do_userinfo(self):
+        fake_google_identity.serve_userinfo(self, STATE)
+
+    def do_identity(self):
+        fake_google_identity.control(self, STATE, self.json_body())
 
     def do_reset(self):
         with STATE.lock:

@@ -7,18 +7,19 @@ stand-in (tests/fake-google.py) minted and that is neither expired nor revoked: 
 (POST /control/token-valid). A refused token gets Gmail's error challenge (a base64 JSON
 continuation), then, after the client's empty answer, Gmail's refusal. Passwords never work.
 
-SMTP: STARTTLS (as on port 587); EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA,
+SMTP: STARTTLS (as on port 587), and implicit TLS (as on port 465); EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA,
 RSET, NOOP, QUIT; each message received is written to SPOOL/NNNNNN.eml, its envelope logged.
 IMAP4rev1: implicit TLS (993); enough for mbsync and neomutt to read INBOX, whose messages are
 the files of INBOX-DIR in name order (UID = position), read again at each SELECT; flags live in
 memory. Every login and command is logged as a JSON line (never a token).
 
 Usage: fake-mail-servers.py --google URL --cert PEM --key PEM --inbox DIR --spool DIR --log FILE
-       --ports-file FILE   (writes {"smtp": N, "imaps": N}; Python 3.11 stdlib only)
+       --ports-file FILE   (writes {"smtp": N, "smtps": N, "imaps": N}; Python 3.11 stdlib only)
 """
 
 import argparse, base64, binascii, json, os, re, signal, socket, socketserver, ssl, sys, threading
 import time, urllib.request
+import fake_mail_structure
 
 MAX_LINE = 1 << 16
 MAX_MESSAGE = 35 << 20
@@ -422,7 +423,28 @@ class Imap(Handler):
             return "OK Success"
         if cmd in ("FETCH", "UID FETCH", "STORE", "UID STORE"):
             return self.messages(cmd, a)
+        if cmd in ("SEARCH", "UID SEARCH"):
+            return self.search(cmd, a)
         return "BAD Unknown command"
+
+    def search(self, cmd, a):
+        """SEARCH [CHARSET X] with ALL, SEEN, UNSEEN, DELETED and UNDELETED, all of them to hold (aerc)."""
+        if a[:1] and a[0].upper() == "CHARSET":
+            a = a[2:]
+        flag = {"SEEN": ("\\Seen", True), "UNSEEN": ("\\Seen", False),
+                "DELETED": ("\\Deleted", True), "UNDELETED": ("\\Deleted", False)}
+        found = []
+        for i, uid in enumerate(self.seen, 1):
+            keep = True
+            for key in (k.upper() for k in a):
+                if key in flag:
+                    keep = keep and (flag[key][0] in Mailbox.flags[uid]) == flag[key][1]
+                elif key != "ALL":
+                    raise ValueError("Unsupported search key " + key)
+            if keep:
+                found.append(uid if cmd.startswith("UID ") else i)
+        self.untagged("SEARCH" + "".join(f" {n}" for n in found))
+        return "OK SEARCH completed (Success)"
 
     def authenticate(self, a):
         mechanism = a[0].upper()
@@ -510,6 +532,9 @@ class Imap(Handler):
                 out.append(b"FLAGS (" + " ".join(sorted(Mailbox.flags[uid])).encode() + b")")
             elif up == "RFC822.SIZE":
                 out.append(b"RFC822.SIZE %d" % len(msg))
+            elif up in ("ENVELOPE", "BODYSTRUCTURE", "BODY"):
+                make = fake_mail_structure.envelope if up == "ENVELOPE" else fake_mail_structure.bodystructure
+                out.append(make(msg).replace("BODYSTRUCTURE", up, 1).encode())
             elif up == "INTERNALDATE":
                 mtime = os.path.getmtime(os.path.join(ARGS.inbox, Mailbox.uids[uid - 1]))
                 out.append(time.strftime('INTERNALDATE "%d-%b-%Y %H:%M:%S +0000"', time.gmtime(mtime)).encode())
@@ -559,7 +584,8 @@ def main():
     ARGS = ap.parse_args()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(ARGS.cert, ARGS.key)
-    servers = {"smtp": Server("smtp", context, False, Smtp), "imaps": Server("imaps", context, True, Imap)}
+    servers = {"smtp": Server("smtp", context, False, Smtp), "smtps": Server("smtps", context, True, Smtp),
+               "imaps": Server("imaps", context, True, Imap)}
     for s in servers.values():
         threading.Thread(target=s.serve_forever, daemon=True).start()
     tmp = f"{ARGS.ports_file}.tmp{os.getpid()}"

@@ -5,7 +5,7 @@
 # loopback SMTP and IMAP stand-ins (tests/fake-mail-servers.py) that take a login only with an
 # access token the Google stand-in minted and that has neither expired nor been revoked.
 # msmtp (OAUTHBEARER and XOAUTH2) sends, mbsync and offlineimap sync INBOX into a Maildir,
-# neomutt sends and reads, the printed git commands set up the credential helper and git
+# neomutt sends and reads, aerc lists INBOX and sends, the printed git commands set up the credential helper and git
 # send-email (through gmail-oauth sendmail, to the Gmail API stand-in); all of them on one token
 # request. Then a token that expired early and a revoked one get Gmail's refusal.
 # A client that is not installed is skipped, with the Debian package that has it.
@@ -64,6 +64,7 @@ for _ in $(seq 1 200); do [ -s "$d/ports" ] && break; sleep 0.05; done
 ok "$([ -s "$d/ports" ]; echo $?)" "the SMTP and IMAP stand-ins listen on 127.0.0.1"
 smtp=$(json_get "$(cat "$d/ports")" smtp)
 imaps=$(json_get "$(cat "$d/ports")" imaps)
+smtps=$(json_get "$(cat "$d/ports")" smtps)
 : > "$d/events.log"
 
 # ---- the stand-ins themselves: what they refuse, with Python's own clients ----
@@ -191,6 +192,36 @@ else
     "neomutt: read INBOX's first message over IMAP"
   is "$(($(accepted smtp OAUTHBEARER) - smtp_before)) $(accepted imaps OAUTHBEARER)" "1 1" \
     "neomutt: the stand-ins took $A's token by OAUTHBEARER, for SMTP and for IMAP"
+fi
+
+# ---- aerc: reads INBOX and sends, in a pseudo-terminal (tests/pty-keys.py) ----
+if ! command -v aerc >/dev/null 2>&1; then
+  skip "aerc is not installed (apt-get install aerc)"
+else
+  aerc_home=$d/aerc-config
+  mkdir -p "$aerc_home/aerc"
+  config aerc "s|@imap.gmail.com:993\$|@127.0.0.1:$imaps|; s|@smtp.gmail.com:465\$|@127.0.0.1:$smtps|" \
+    "$aerc_home/aerc/accounts.conf" 2
+  chmod 600 "$aerc_home/aerc/accounts.conf"
+  # The message comes from a mailto: link handed to the running aerc; its editor has nothing
+  # to add. Go's TLS trusts the test CA through SSL_CERT_FILE.
+  printf '[compose]\neditor = true\n' > "$aerc_home/aerc/aerc.conf"
+  imap_before=$(accepted imaps OAUTHBEARER)
+  printf '%s\n' "expect First message" \
+    "run aerc mailto:you@example.com?subject=aerc%20test&body=Sent%20by%20aerc." \
+    "expect Send this email?" "type y" \
+    "run timeout 30 sh -c \"until grep -qs 'Subject: aerc test' '$d'/spool/*.eml; do sleep 0.1; done\"" \
+    "type :quit\r" |
+    XDG_CONFIG_HOME=$aerc_home SSL_CERT_FILE=$d/ca.pem TERM=xterm-256color \
+      "${PYTHON3:-python3}" "$top_srcdir/tests/pty-keys.py" --timeout 30 --screen "$d/aerc.screen" \
+      -- aerc >"$d/aerc.out" 2>&1
+  is "$?" 0 "aerc: listed INBOX over IMAP, then sent a message over SMTP"
+  [ -s "$d/aerc.out" ] && diag "$(cat "$d/aerc.out")"
+  is "$(received 'Subject: aerc test') $(grep -l 'Sent by aerc.' "$d"/spool/*.eml 2>/dev/null | wc -l)" "1 1" \
+    "aerc: the message arrived, with its body"
+  # (aerc opens more than one IMAP connection)
+  ok "$(( $(accepted imaps OAUTHBEARER) > imap_before && $(accepted smtps OAUTHBEARER) == 1 ? 0 : 1 ))" \
+    "aerc: the stand-ins took $A's token by OAUTHBEARER, for IMAP and for SMTP (implicit TLS)"
 fi
 
 # ---- offlineimap (its own HOME: the printed ~/Mail/gmail would be mbsync's) ----

@@ -6,38 +6,8 @@
 . "$top_srcdir/tests/tap.sh"
 export G_DEBUG=fatal-criticals  # a GLib critical is a bug: make it fail the test
 
-work=$GMO_SESSION_DIR/login-test
-mkdir -p "$work"
-client=login-client.apps.googleusercontent.com
-client_secret=GOCSPX-login-secret-42
-ctl POST /control/client "{\"client_id\":\"$client\",\"client_secret\":\"$client_secret\"}" >/dev/null
-printf '{"installed":{"client_id":"%s","project_id":"p","auth_uri":"https://accounts.google.com/o/oauth2/auth","token_uri":"https://oauth2.googleapis.com/token","client_secret":"%s","redirect_uris":["http://localhost"]}}\n' \
-  "$client" "$client_secret" >"$work/client.json"
+. "$top_srcdir/tests/login-lib.sh"
 
-run=0
-# start_login ARGS...: runs `gmail-oauth login ARGS` in the background (stdin
-# from $login_stdin, default /dev/null); sets pid, err, out.
-start_login() {
-  run=$((run + 1))
-  err=$work/err.$run out=$work/out.$run
-  gmail-oauth login "$@" <"${login_stdin:-/dev/null}" >"$out" 2>"$err" &
-  pid=$!
-}
-# wait_url: waits for the printed address; sets url and port.
-wait_url() {
-  url= port=
-  for _ in $(seq 1 100); do
-    url=$(grep -o "$GMO_FAKE_GOOGLE/auth?[^[:space:]]*" "$err" 2>/dev/null | head -n 1)
-    [ -n "$url" ] && break
-    sleep 0.1
-  done
-  port=$(printf '%s' "$url" | sed -n 's/.*redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A\([0-9]*\)%2F.*/\1/p')
-  [ -n "$url" ] && [ -n "$port" ]
-}
-# finish: waits for the login; sets status.
-finish() { wait "$pid"; status=$?; }
-running() { kill -0 "$pid" 2>/dev/null; }
-http() { curl -s -o "$work/page" -w '%{http_code}' --max-time 5 "$@"; }
 # raw REQUEST-BYTES: sends them to the listener, prints the status line of the answer.
 raw() {
   exec 9<>"/dev/tcp/127.0.0.1/$port" || return 1
@@ -56,7 +26,8 @@ like "$url" "code_challenge=[A-Za-z0-9_-]{43}(&|$)" "with a 43-character challen
 like "$url" "access_type=offline" "for offline access"
 like "$url" "prompt=consent" "with prompt=consent"
 like "$url" "login_hint=me%40example.com" "with the account as login_hint, percent-encoded"
-like "$url" "scope=https%3A%2F%2Fmail.google.com%2F" "for the Gmail scope by default"
+like "$url" "scope=https%3A%2F%2Fmail.google.com%2F%20openid%20email(&|$)" \
+  "for the Gmail scope by default, with openid email to learn who consents"
 like "$url" "state=[A-Za-z0-9._~-]{32}" "with a random state"
 like "$(cat "$err")" "ssh -L $port:127.0.0.1:$port" "the headless hint names the port to forward"
 page_status=$(http -L --max-redirs 1 "$url")
@@ -88,7 +59,8 @@ ok $? "login without client options starts for a known account"
 state2=$(printf '%s' "$url" | sed 's/.*[?&]state=\([^&]*\).*/\1/')
 [ "$state1" != "$state2" ]
 ok $? "each login has a fresh state"
-like "$url" "scope=https%3A%2F%2Fmail.google.com%2F%20openid" "--scope is sent, percent-encoded"
+like "$url" "scope=https%3A%2F%2Fmail.google.com%2F%20openid%20email(&|$)" \
+  "--scope is sent, percent-encoded, with email added (openid was there)"
 http -L --max-redirs 1 "$url" >/dev/null
 finish
 is "$status" 0 "and completes with the stored client"

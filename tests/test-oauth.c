@@ -384,6 +384,11 @@ test_fault_503_once (void)
   fault ("504", 1, 1);
   again = refresh_ok (rt);
   g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 4);
+  /* A 503 whose error page exceeds the cap is a 503: retried, not bad-response. */
+  g_clear_pointer (&again, gmo_token_response_free);
+  fault ("huge_error", 1, 1);
+  again = refresh_ok (rt);
+  g_assert_cmpint (gmo_test_fake_stat ("token_requests"), ==, 6);
 }
 
 static void
@@ -432,6 +437,13 @@ test_fault_bad_response (void)
     { "overlong_utf8", "not valid UTF-8" },
     { "overlong_utf8_scope", "not valid UTF-8" },
     { "lone_surrogate", "surrogate" },
+    { "invalid_utf8", "not valid UTF-8" },
+    { "empty_200", "Invalid JSON" },
+    { "huge", "too large" },
+    { "huge_chunked", "too large" },
+    { "redirect_other_host", "HTTP 307" },
+    { "401_plain", "HTTP 401" },
+    { "garbage", "HTTP/0.9" },
   };
   g_autofree gchar *rt = setup_grant ();
 

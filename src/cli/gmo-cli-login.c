@@ -18,6 +18,7 @@
 #include "gmo-broker.h"
 #include "gmo-cli.h"
 #include "gmo-error.h"
+#include "gmo-identity.h"
 #include "gmo-login.h"
 #include "gmo-oauth.h"
 #include "gmo-store.h"
@@ -159,6 +160,83 @@ get_client (const gchar *account, const gchar *client_file, const gchar *client_
   return TRUE;
 }
 
+/* The consent may come from another account than ACCOUNT (Google's account
+ * chooser offers every account signed in to the browser): its grant must
+ * never be stored under ACCOUNT's name. Unknown is refused like another: a
+ * grant nobody vouches for is the very thing this check keeps out.
+ * @out_consented: (out) (transfer full) (nullable): who consented, if known. */
+static gboolean
+confirm_identity (const gchar *account, const gchar *client_id,
+                  const GmoTokenResponse *response, gchar **out_consented, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  *out_consented = gmo_identity_of_response (response, client_id, NULL, &local_error);
+  if (*out_consented == NULL)
+    {
+      /* Translators: %s is an e-mail address; the reason follows the colon. */
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  _("Cannot confirm that %s consented, so nothing was stored: "),
+                                  account);
+      return FALSE;
+    }
+  if (!gmo_identity_same_account (account, *out_consented))
+    {
+      /* Translators: %1$s is the address that consented, %2$s the account asked for. */
+      g_set_error (error, GMO_ERROR, GMO_ERROR_REAUTHORIZE,
+                   _("You consented as %1$s, not %2$s, so nothing was stored: log in again and "
+                     "choose %2$s in Google's account chooser"),
+                   *out_consented, account);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The stored account whose grant revoking a new grant of @client_id could
+ * end: Google revokes a user's consent to a client whole, every refresh
+ * token of it. Any account of that client when @consented is unknown, and
+ * when the keyring cannot say, the one that consented (or else ACCOUNT). */
+static gchar *
+stored_grant_at_risk (const gchar *account, const gchar *consented, const gchar *client_id)
+{
+  g_autoptr (GPtrArray) grants = gmo_store_list (NULL, NULL);
+
+  if (grants == NULL)
+    return g_strdup (consented != NULL ? consented : account);
+  for (guint i = 0; i < grants->len; i++)
+    {
+      const GmoGrant *grant = g_ptr_array_index (grants, i);
+
+      if (g_strcmp0 (grant->client_id, client_id) == 0
+          && (consented == NULL || gmo_identity_same_account (grant->account, consented)))
+        return g_strdup (grant->account);
+    }
+  return NULL;
+}
+
+/* A grant that is not stored is of no use to anyone: revoke it (best
+ * effort), so that it does not live on at Google, counted against the
+ * client's limit of live grants; unless that could end a stored grant,
+ * which a failed login must never touch. */
+static void
+revoke_unstored (const gchar *account, const gchar *consented, const gchar *client_id,
+                 const GmoTokenResponse *response)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *at_risk = stored_grant_at_risk (account, consented, client_id);
+
+  if (at_risk != NULL)
+    /* Translators: %s is an e-mail address. */
+    g_printerr (_("gmail-oauth: the new grant is not revoked: Google could end the stored grant "
+                  "of %s with it (they share the OAuth client)\n"),
+                at_risk);
+  else if (!gmo_oauth_revoke (response->refresh_token, NULL, NULL, &error))
+    /* Translators: %s says why. */
+    g_printerr (_("gmail-oauth: the new grant could not be revoked; remove it under "
+                  "https://myaccount.google.com/connections (%s)\n"),
+                error->message);
+}
+
 int
 gmo_cli_login (int argc, char **argv)
 {
@@ -181,6 +259,8 @@ gmo_cli_login (int argc, char **argv)
   g_autofree gchar *endpoint = NULL;
   g_autofree gchar *redirect_uri = NULL;
   g_autofree gchar *url = NULL;
+  g_autofree gchar *requested_scope = NULL;
+  g_autofree gchar *consented = NULL;
   gboolean no_browser = FALSE;
   gint timeout = DEFAULT_TIMEOUT, port = 0;
   guint16 bound_port = 0;
@@ -192,7 +272,9 @@ gmo_cli_login (int argc, char **argv)
       N_("The client id; the secret is then read from the terminal or standard input"),
       N_("ID") },
     { "scope", 0, 0, G_OPTION_ARG_STRING, &scope,
-      N_("Space-separated scopes (default https://mail.google.com/)"), N_("SCOPE") },
+      N_("Space-separated scopes (default https://mail.google.com/); “openid email” is added, "
+         "to confirm the account"),
+      N_("SCOPE") },
     { "no-browser", 0, 0, G_OPTION_ARG_NONE, &no_browser,
       N_("Do not open a browser; print the address (automatic without a display)"), NULL },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
@@ -212,10 +294,14 @@ gmo_cli_login (int argc, char **argv)
                  "with --no-browser) open the printed address on any machine: forward the "
                  "port with “ssh -L PORT:127.0.0.1:PORT HOST”, or paste the address the "
                  "browser ends at on standard input.\n\n"
+                 "The consent must come from ACCOUNT: the address Google names (in the ID "
+                 "token, or else at the userinfo endpoint) is checked, and when it is another "
+                 "or cannot be confirmed nothing is stored and the new grant is revoked.\n\n"
                  "Exit status: 0 logged in; 2 bad arguments or client file; 4 the "
-                 "authorization was denied in the browser, or the code was refused; 5 the "
-                 "client id or secret is wrong; 6 no answer within --timeout, or network "
-                 "trouble; 7 bad answer from Google; 8 keyring unavailable."));
+                 "authorization was denied in the browser, the code was refused, or another "
+                 "account consented; 5 the client id or secret is wrong; 6 no answer within "
+                 "--timeout, or network trouble; 7 bad answer from Google (such as an invalid "
+                 "ID token); 8 keyring unavailable."));
   if (!gmo_cli_parse_options (context, &argc, &argv, 1, 1, &error))
     goto out;
   if (client_file != NULL && client_id_option != NULL)
@@ -257,8 +343,10 @@ gmo_cli_login (int argc, char **argv)
   if (service == NULL)
     goto out;
   redirect_uri = g_strdup_printf ("http://127.0.0.1:%u/", bound_port);
-  url = gmo_login_auth_url (endpoint, client_id, redirect_uri, scope ? scope : DEFAULT_SCOPE,
-                            state, challenge, account);
+  /* The mail scopes the user wants, and "openid email" to learn who consented. */
+  requested_scope = gmo_identity_add_scopes (scope ? scope : DEFAULT_SCOPE);
+  url = gmo_login_auth_url (endpoint, client_id, redirect_uri, requested_scope, state, challenge,
+                            account);
 
   code = gmo_cli_wait_for_code (service, redirect_uri, bound_port, url, state,
                         !no_browser && have_display (), (guint) timeout, &error);
@@ -276,6 +364,11 @@ gmo_cli_login (int argc, char **argv)
                    _("Google granted access but sent no refresh token"));
       goto out;
     }
+  if (!confirm_identity (account, client_id, response, &consented, &error))
+    {
+      revoke_unstored (account, consented, client_id, response);
+      goto out;
+    }
 
   grant = gmo_grant_new (account);
   grant->client_id = g_strdup (client_id);
@@ -283,7 +376,7 @@ gmo_cli_login (int argc, char **argv)
   grant->refresh_token = g_steal_pointer (&response->refresh_token);
   grant->access_token = g_steal_pointer (&response->access_token);
   grant->expires_at = response->expires_at;
-  grant->scopes = g_strdup (response->scope ? response->scope : scope ? scope : DEFAULT_SCOPE);
+  grant->scopes = g_strdup (response->scope ? response->scope : requested_scope);
   grant->granted_at = gmo_now ();
   if (!gmo_store_save (grant, NULL, &error))
     goto out;

@@ -250,6 +250,8 @@ http_attempt (const GmoHttpRequest *request, glong timeout_ms, Reply *reply)
   /* Redirects are never followed (3xx is an error); should that ever change,
    * https only. libcurl refuses an empty list. */
   SETOPT (CURLOPT_REDIR_PROTOCOLS_STR, "https");
+  /* An answer without a status line is no HTTP answer (libcurl's default, said). */
+  SETOPT (CURLOPT_HTTP09_ALLOWED, 0L);
   SETOPT (CURLOPT_NOSIGNAL, 1L);
   SETOPT (CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
   SETOPT (CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -361,7 +363,15 @@ classify_attempt (const GmoHttpRequest *request, GmoHttpClassifyFunc classify, R
       g_propagate_error (error, g_steal_pointer (&reply->sink_error));
       return FALSE;
     }
-  if (reply->too_large)
+  if (reply->too_large && reply->status >= 400)
+    {
+      /* An error answer is known by its status: the rest of an error page
+       * beyond the cap (a proxy's, say) is neither read nor needed, and a 503
+       * stays a 503. */
+      gmo_wipe (reply->body->data, reply->body->len);
+      g_byte_array_set_size (reply->body, 0);
+    }
+  else if (reply->too_large)
     {
       *details = g_strdup ("response too large");
       /* Translators: %s is who answered, such as “the OAuth endpoint”. */
@@ -369,7 +379,18 @@ classify_attempt (const GmoHttpRequest *request, GmoHttpClassifyFunc classify, R
                    request->service);
       return FALSE;
     }
-  if (rc != CURLE_OK)
+  if (rc == CURLE_WEIRD_SERVER_REPLY || rc == CURLE_UNSUPPORTED_PROTOCOL)
+    {
+      /* The server answered, with bytes that are no HTTP (the URL's scheme
+       * was checked before): not the network's fault, and not worth a retry. */
+      *details = gmo_http_sanitize (reply->curl_error[0] != '\0' ? reply->curl_error
+                                                                 : curl_easy_strerror (rc));
+      /* Translators: the first %s is who answered, such as “the OAuth endpoint”. */
+      g_set_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE, _("The answer of %s is not HTTP: %s"),
+                   request->service, *details);
+      return FALSE;
+    }
+  if (rc != CURLE_OK && !reply->too_large)
     {
       *retry = is_retryable_curl_error (rc);
       *details = gmo_http_sanitize (reply->curl_error[0] != '\0' ? reply->curl_error

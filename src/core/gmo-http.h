@@ -14,6 +14,8 @@ typedef enum
   GMO_ENDPOINT_AUTH,   /* GMAIL_OAUTH_AUTH_URL, https://accounts.google.com/o/oauth2/v2/auth */
   GMO_ENDPOINT_REVOKE, /* GMAIL_OAUTH_REVOKE_URL, https://oauth2.googleapis.com/revoke */
   GMO_ENDPOINT_GMAIL,  /* GMAIL_OAUTH_GMAIL_URL, https://gmail.googleapis.com/gmail/v1/users/me/ */
+  /* GMAIL_OAUTH_USERINFO_URL, https://openidconnect.googleapis.com/v1/userinfo */
+  GMO_ENDPOINT_USERINFO,
 } GmoEndpoint;
 
 /* Takes the body of a success (2xx) answer while it arrives, so that a large

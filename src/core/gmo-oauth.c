@@ -107,7 +107,9 @@ classify_error_answer (const GmoHttpAnswer *reply, gboolean *retry, gchar **deta
   else if (status >= 500)
     g_set_error (error, GMO_ERROR, GMO_ERROR_TRANSIENT,
                  _("The OAuth endpoint failed (%s); try again later."), *details);
-  else if (g_strcmp0 (code, "invalid_request") == 0)
+  else if (g_strcmp0 (code, "invalid_request") == 0 || code == NULL)
+    /* Without an OAuth error code (a proxy's 401, say) the status is all
+     * there is: it is no reason to blame the client. */
     g_set_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE,
                  _("The OAuth endpoint rejected the request (%s)."), *details);
   else

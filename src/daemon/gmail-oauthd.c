@@ -387,7 +387,7 @@ main (int argc, char **argv)
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   gboolean replace = FALSE, verbose = FALSE;
-  gint idle_timeout = DEFAULT_IDLE_TIMEOUT, watchdog_timeout = DEFAULT_WATCHDOG_TIMEOUT;
+  gint idle_timeout = DEFAULT_IDLE_TIMEOUT;
   /* Static: the worker thread may run the filter until the process ends. */
   static Daemon daemon;
   guint owner_id;
@@ -395,9 +395,6 @@ main (int argc, char **argv)
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, N_ ("Replace the running instance"), NULL },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
       N_ ("Exit after this many seconds without a call (default 120; 0: never)"), N_ ("SECONDS") },
-    /* For the tests: how long a token request may take before it is cancelled. */
-    { "watchdog-timeout", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &watchdog_timeout, NULL,
-      NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_ ("Log debug messages to stderr"), NULL },
     { NULL },
   };
@@ -415,9 +412,9 @@ main (int argc, char **argv)
       g_printerr ("gmail-oauthd: %s\n", error->message);
       return GMO_EXIT_USAGE;
     }
-  if (argc > 1 || idle_timeout < 0 || watchdog_timeout < 0)
+  if (argc > 1 || idle_timeout < 0)
     {
-      g_printerr (_ ("gmail-oauthd: takes no arguments, and the timeouts must not be negative\n"));
+      g_printerr (_ ("gmail-oauthd: takes no arguments, and the idle timeout must not be negative\n"));
       return GMO_EXIT_USAGE;
     }
   if (verbose)
@@ -439,7 +436,7 @@ main (int argc, char **argv)
   daemon.min_valid = gmo_broker_min_valid_default ();
   daemon.token_url = g_strdup (gmo_client_token_url_setting ());
   daemon.idle_timeout = (guint)idle_timeout;
-  daemon.watchdog_timeout = (guint)watchdog_timeout;
+  daemon.watchdog_timeout = DEFAULT_WATCHDOG_TIMEOUT;
   daemon.exit_status = GMO_EXIT_OK;
   daemon.skeleton = gmo_broker1_skeleton_new ();
   g_signal_connect (daemon.skeleton, "handle-get-access-token",
