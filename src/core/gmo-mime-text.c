@@ -45,6 +45,19 @@ gmo_mime_window_clear (GmoMimeWindow *window)
   window->text = NULL;
 }
 
+/* The characters of valid UTF-8: its bytes but the continuation bytes. A
+ * loop the compiler vectorises, where g_utf8_strlen() steps character by
+ * character (a quarter of the time of reading a large message). */
+static glong
+utf8_count (const gchar *text, gsize len)
+{
+  gsize n = 0;
+
+  for (gsize i = 0; i < len; i++)
+    n += ((guchar) text[i] & 0xc0) != 0x80;
+  return (glong) n;
+}
+
 /**
  * gmo_mime_window_append:
  * @window: a window
@@ -62,7 +75,7 @@ gmo_mime_window_append (GmoMimeWindow *window, const gchar *text, gsize len)
 
   if (len == 0)
     return;
-  n = g_utf8_strlen (text, (gssize) len);
+  n = utf8_count (text, len);
   from = MAX (window->offset, window->seen);
   to = MIN (end, window->seen + n);
   if (from < to)
