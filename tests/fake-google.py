@@ -6,7 +6,8 @@ Serves POST /token (refresh_token and authorization_code grants), GET /auth (PKC
 POST /revoke, with fault injection and a JSON control interface under /control/; and, with the
 access tokens it minted, the Gmail API v1 under /gmail/v1/users/me/ (tests/fake_gmail_api.py);
 /control/token-valid tells the mail stand-ins (tests/fake-mail-servers.py) whether a token is good;
-the OpenID Connect id_token and GET /userinfo come from tests/fake_google_identity.py.
+the OpenID Connect id_token and GET /userinfo come from tests/fake_google_identity.py;
+POST /tokeninfo and the controls that kill a grant or one access token: tests/fake_google_tokeninfo.py.
 Usage: fake-google.py --port-file FILE [--port N]   (Python 3.11 standard library only)
 """
 
@@ -17,6 +18,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree (it may be r
 import fake_gmail_api  # noqa: E402 (after that)
 import fake_google_faults  # noqa: E402
 import fake_google_identity  # noqa: E402
+import fake_google_tokeninfo  # noqa: E402
 from fake_google_faults import HTML, JSON, REVOKED, err  # noqa: E402
 
 MAX_BODY = 1 << 20
@@ -29,7 +31,7 @@ LOOPBACK_PREFIXES = ("http://127.0.0.1:", "http://localhost:", "http://[::1]:")
 PKCE_RE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 CHALLENGE_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 FAULT_KINDS = fake_google_faults.FAULT_KINDS
-FAULT_ENDPOINTS = {"token": FAULT_KINDS, "revoke": FAULT_KINDS,
+FAULT_ENDPOINTS = {"token": FAULT_KINDS, "revoke": FAULT_KINDS, "tokeninfo": FAULT_KINDS,
                    **{e: fake_gmail_api.FAULT_KINDS for e in fake_gmail_api.FAULT_ENDPOINTS}}
 
 
@@ -68,7 +70,7 @@ class State:
                       "successful_code_exchanges": 0, "auth_requests": 0, "revoke_requests": 0,
                       "last_auth": None, "last_token_request": None, "last_login_hint": None,
                       "issued_access_tokens": 0, "last_access_token": None, **fake_gmail_api.new_stats(),
-                      **fake_google_identity.new_stats()}
+                      **fake_google_identity.new_stats(), **fake_google_tokeninfo.new_stats()}
         self.gmail.reset()
 
     def next(self):
@@ -268,6 +270,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return fake_gmail_api.serve(self, STATE, url)
         if not self.read_body():
             return
+        tokeninfo = fake_google_tokeninfo.ROUTES.get((self.command, url.path))
+        if tokeninfo:
+            return tokeninfo(self, STATE)
         name = ROUTES.get((self.command, url.path))
         if name:
             try:
@@ -448,7 +453,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise Bad("token (a string) is required")
         with STATE.lock:
             grant = STATE.access.get(token)
-            valid = grant is not None and not grant["revoked"] and STATE.access_expiry[token] > time.time()
+            valid = fake_google_tokeninfo.alive(STATE, token)
             scope = grant["scope"] if valid else None
         self.send_json(200, {"valid": valid, "scope": scope})
 

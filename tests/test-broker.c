@@ -9,6 +9,7 @@
 #include "gmo-error.h"
 #include "gmo-json.h"
 #include "gmo-test-util.h"
+#include "gmo-tokeninfo.h"
 #include "gmo-util.h"
 
 #define ACCOUNT "me@example.com"
@@ -252,6 +253,61 @@ test_min_valid_default (void)
   g_assert_false (gmo_broker_token_is_fresh (grant, 300, 1001));
 }
 
+/* When a handout is checked with Google first: the same token again within
+ * the window, not checked within the interval; and the record's format. */
+static void
+test_handout_window (void)
+{
+  GmoHandout handout = { "", 0, 0 };
+  GmoHandout parsed;
+  gchar tag[GMO_HANDOUT_TAG_LEN + 1];
+  gchar other[GMO_HANDOUT_TAG_LEN + 1];
+  g_autofree gchar *text = NULL;
+  gint64 t = 1700000000;
+
+  gmo_handout_tag ("ya29.one", tag);
+  gmo_handout_tag ("ya29.two", other);
+  g_assert_cmpuint (strlen (tag), ==, GMO_HANDOUT_TAG_LEN);
+  g_assert_cmpstr (tag, !=, other);
+  g_assert_null (strstr (tag, "ya29"));
+
+  /* The first handout of a token is never checked; a repeat soon is, once. */
+  g_assert_false (gmo_handout_needs_check (&handout, tag, t));
+  gmo_handout_note (&handout, tag, t, FALSE);
+  g_assert_true (gmo_handout_needs_check (&handout, tag, t + 5));
+  g_assert_false (gmo_handout_needs_check (&handout, other, t + 5));
+  gmo_handout_note (&handout, tag, t + 5, TRUE);
+  g_assert_false (gmo_handout_needs_check (&handout, tag, t + 6));
+  g_assert_false (gmo_handout_needs_check (&handout, tag, t + 5 + GMO_HANDOUT_CHECK_INTERVAL - 1));
+  g_assert_true (gmo_handout_needs_check (&handout, tag, t + 5 + GMO_HANDOUT_CHECK_INTERVAL));
+  /* A handout long after the previous one is no retry. */
+  g_assert_false (gmo_handout_needs_check (&handout, tag, t + 5 + GMO_HANDOUT_WINDOW));
+  /* A clock that went back: no handout is recent, every check is old. */
+  g_assert_false (gmo_handout_needs_check (&handout, tag, t));
+  gmo_handout_note (&handout, tag, t + 10, FALSE);
+  handout.checked_at = t + 100;
+  g_assert_true (gmo_handout_needs_check (&handout, tag, t + 20));
+  /* Another token starts afresh: its check time is not the old token's. */
+  gmo_handout_note (&handout, other, t + 30, FALSE);
+  g_assert_cmpint (handout.checked_at, ==, 0);
+  g_assert_true (gmo_handout_needs_check (&handout, other, t + 31));
+
+  text = gmo_handout_format (&handout);
+  g_assert_true (gmo_handout_parse (text, strlen (text), &parsed));
+  g_assert_cmpstr (parsed.tag, ==, other);
+  g_assert_cmpint (parsed.handed_at, ==, t + 30);
+  g_assert_cmpint (parsed.checked_at, ==, 0);
+  g_assert_false (gmo_handout_parse (text, strlen (text) - 1, &parsed));
+  g_assert_cmpstr (parsed.tag, ==, "");
+  g_assert_false (gmo_handout_parse ("", 0, &parsed));
+  g_assert_false (gmo_handout_parse ("1 0123456789abcdef 1 2 3\n", 25, &parsed));
+  g_assert_false (gmo_handout_parse ("1 0123456789ABCDEF 1 2\n", 23, &parsed));
+  g_assert_false (gmo_handout_parse ("2 0123456789abcdef 1 2\n", 23, &parsed));
+  g_assert_false (gmo_handout_parse ("1 0123456789abcdef -1 2\n", 24, &parsed));
+  g_assert_false (gmo_handout_parse ("1 0123456789abcdef 1 2\0\n", 24, &parsed));
+  g_assert_true (gmo_handout_parse ("1 0123456789abcdef 1 2\n", 23, &parsed));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -265,5 +321,6 @@ main (int argc, char **argv)
   g_test_add_func ("/broker/concurrent-one-request", test_concurrent_one_request);
   g_test_add_func ("/broker/forget-access-token", test_forget_access_token);
   g_test_add_func ("/broker/min-valid-default", test_min_valid_default);
+  g_test_add_func ("/broker/handout-window", test_handout_window);
   return g_test_run ();
 }

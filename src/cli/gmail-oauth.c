@@ -379,9 +379,9 @@ print_usage (void)
   fprintf (stream, "%s\n", _("(gmail-oauth sendmail has sendmail's statuses instead: see its "
                              "--help.)"));
   fprintf (stream, "\n%s\n", _("Environment: GMAIL_OAUTH_TOKEN_URL, GMAIL_OAUTH_AUTH_URL, "
-                               "GMAIL_OAUTH_REVOKE_URL and GMAIL_OAUTH_GMAIL_URL override "
-                               "Google's endpoints; GMAIL_OAUTH_MIN_VALID sets the freshness "
-                               "margin."));
+                               "GMAIL_OAUTH_REVOKE_URL, GMAIL_OAUTH_TOKENINFO_URL and "
+                               "GMAIL_OAUTH_GMAIL_URL override Google's endpoints; "
+                               "GMAIL_OAUTH_MIN_VALID sets the freshness margin."));
 }
 
 int

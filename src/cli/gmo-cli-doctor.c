@@ -17,6 +17,7 @@
 #include "gmo-error.h"
 #include "gmo-oauth.h"
 #include "gmo-store.h"
+#include "gmo-tokeninfo.h"
 #include "gmo-util.h"
 
 /* Apps in "Testing" status lose their grants 7 days after consent. */
@@ -177,6 +178,46 @@ check_grant_age (Report *report, const GmoGrant *grant, const GError *refresh_er
     report_line (report, VERDICT_OK, 0, _("%s: grant age %s"), grant->account, age_text);
 }
 
+/* What Google says of the cached access token, asked before the refresh
+ * replaces it: a token it no longer accepts is what mail clients were being
+ * refused. @refresh_error is the refresh's failure, %NULL if it worked. */
+static void
+check_cached_token (Report *report, const gchar *account, GmoTokenVerdict verdict,
+                    const gchar *details, const GError *check_error, const GError *refresh_error)
+{
+  switch (verdict)
+    {
+    case GMO_TOKEN_ALIVE:
+      report_line (report, VERDICT_OK, 0, _("%s: Google accepts the cached access token"),
+                   account);
+      break;
+    case GMO_TOKEN_DEAD:
+      if (refresh_error == NULL)
+        report_line (report, VERDICT_WARN, 0,
+                     _("%s: Google no longer accepts the cached access token (%s); the refresh "
+                       "below replaced it, so clients get a working one again"),
+                     account, details);
+      else if (g_error_matches (refresh_error, GMO_ERROR, GMO_ERROR_REAUTHORIZE))
+        report_line (report, VERDICT_FAIL, gmo_error_exit_status (refresh_error),
+                     _("%s: Google no longer accepts the cached access token (%s), and the "
+                       "grant is dead too (access removed in the Google account, or the password "
+                       "changed): run “gmail-oauth login %s” again"),
+                     account, details, account);
+      else
+        report_line (report, VERDICT_FAIL, gmo_error_exit_status (refresh_error),
+                     _("%s: Google no longer accepts the cached access token (%s), and no new "
+                       "one could be had (below); it will not be handed out again"),
+                     account, details);
+      break;
+    case GMO_TOKEN_UNKNOWN:
+    default:
+      report_line (report, VERDICT_WARN, 0,
+                   _("%s: the cached access token could not be checked with Google: %s"),
+                   account, check_error->message);
+      break;
+    }
+}
+
 /* The token endpoint's Date and this machine's clock, read when its answer arrived. */
 typedef struct
 {
@@ -190,8 +231,12 @@ check_account (Report *report, const gchar *account, ClockSample *clock)
 {
   gint64 server_date = 0;
   g_autoptr (GError) error = NULL;
+  g_autoptr (GError) check_error = NULL;
   g_autoptr (GmoGrant) grant = NULL;
   g_autoptr (GmoGrant) refreshed = NULL;
+  g_autofree gchar *check_details = NULL;
+  GmoTokenVerdict verdict = GMO_TOKEN_UNKNOWN;
+  gboolean cached;
   g_autofree gchar *normalized = gmo_account_normalize (account, &error);
 
   if (normalized == NULL)
@@ -213,8 +258,14 @@ check_account (Report *report, const gchar *account, ClockSample *clock)
   report_line (report, VERDICT_OK, 0, _("%s: record present and readable (client %s)"),
                normalized, grant->client_id);
 
+  /* Asked before the refresh, which replaces the token. */
+  cached = gmo_broker_token_is_fresh (grant, 0, gmo_now ());
+  if (cached)
+    verdict = gmo_tokeninfo_check (grant->access_token, &check_details, NULL, &check_error);
   refreshed = gmo_broker_get_token_full (normalized, GMO_BROKER_FORCE_REFRESH, 0, &server_date,
                                          NULL, &error);
+  if (cached)
+    check_cached_token (report, normalized, verdict, check_details, check_error, error);
   if (refreshed != NULL && server_date > 0)
     *clock = (ClockSample){ server_date, gmo_now () };
   if (refreshed != NULL)
@@ -257,9 +308,10 @@ gmo_cli_doctor (int argc, char **argv)
   ClockSample clock = { 0, 0 };
 
   g_option_context_set_summary (
-      context, _("Checks the keyring, the grant of ACCOUNT (or of every stored account), the "
-                 "refresh, the grant's age and the clock; one line per check, with ok, warn "
-                 "or FAIL. The exit status is that of the first failure, 0 if none."));
+      context, _("Checks the keyring, the grant of ACCOUNT (or of every stored account), its "
+                 "cached access token (with Google), the refresh, the grant's age and the "
+                 "clock; one line per check, with ok, warn or FAIL. The exit status is that of "
+                 "the first failure, 0 if none."));
   if (!gmo_cli_parse_options (context, &argc, &argv, 0, 1, &error))
     return gmo_cli_report (error);
 

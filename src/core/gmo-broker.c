@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "gmo-broker.h"
+#include "gmo-broker-private.h"
 #include "gmo-error.h"
 #include "gmo-oauth.h"
 #include "gmo-signals.h"
@@ -372,88 +373,6 @@ refresh_and_store (GmoGrant *grant, gint64 *out_server_date, GmoBrokerAnswerFunc
   return ok;
 }
 
-/* Access tokens kept in memory by a long-running door (gmo_broker_cache_tokens()):
- * normalised account -> a GmoGrant holding only the account, the access token,
- * its expiry and the scopes (never the refresh token or the client secret). */
-static GMutex token_cache_lock;
-static GHashTable *token_cache;
-
-/**
- * gmo_broker_cache_tokens:
- *
- * For a long-running door (the MCP server): valid access tokens are kept in
- * memory and handed out again without reading the keyring, as gmail-oauthd
- * does, until they near their expiry or a forced refresh replaces them.
- */
-void
-gmo_broker_cache_tokens (void)
-{
-  g_mutex_lock (&token_cache_lock);
-  if (token_cache == NULL)
-    token_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                         (GDestroyNotify) gmo_grant_free);
-  g_mutex_unlock (&token_cache_lock);
-}
-
-/* (transfer full) (nullable): a fresh cached token of @account. */
-static GmoGrant *
-cached_token (const gchar *account, gint64 min_valid)
-{
-  GmoGrant *copy = NULL;
-  const GmoGrant *cached;
-
-  g_mutex_lock (&token_cache_lock);
-  cached = token_cache != NULL ? g_hash_table_lookup (token_cache, account) : NULL;
-  if (cached != NULL && gmo_broker_token_is_fresh (cached, min_valid, gmo_now ()))
-    copy = gmo_grant_copy (cached);
-  g_mutex_unlock (&token_cache_lock);
-  return copy;
-}
-
-static void
-cache_token (const GmoGrant *grant)
-{
-  GmoGrant *kept;
-
-  g_mutex_lock (&token_cache_lock);
-  if (token_cache != NULL && grant->access_token != NULL)
-    {
-      kept = gmo_grant_new (grant->account);
-      kept->access_token = gmo_secret_dup (grant->access_token);
-      kept->expires_at = grant->expires_at;
-      kept->scopes = g_strdup (grant->scopes);
-      g_hash_table_replace (token_cache, g_strdup (grant->account), kept);
-    }
-  g_mutex_unlock (&token_cache_lock);
-}
-
-/**
- * gmo_broker_offer_token:
- * @grant: a grant just read from the keyring
- *
- * For a long-running door that has read a record itself (the MCP server
- * finding the only account): its access token goes into the cache of
- * gmo_broker_cache_tokens(), so that the next gmo_broker_get_token() does
- * not read the keyring again to find the same token. It is served only while
- * it is fresh. Does nothing without that cache.
- */
-void
-gmo_broker_offer_token (const GmoGrant *grant)
-{
-  g_return_if_fail (grant != NULL);
-
-  cache_token (grant);
-}
-
-static void
-uncache_token (const gchar *account)
-{
-  g_mutex_lock (&token_cache_lock);
-  if (token_cache != NULL)
-    g_hash_table_remove (token_cache, account);
-  g_mutex_unlock (&token_cache_lock);
-}
-
 static GmoGrant *get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
                             gint64 *out_server_date, GmoBrokerAnswerFunc on_answer,
                             gpointer user_data, GCancellable *cancellable, GError **error);
@@ -500,15 +419,21 @@ gmo_broker_get_token_full (const gchar *account, GmoBrokerFlags flags, gint64 mi
                            gint64 *out_server_date, GCancellable *cancellable, GError **error)
 {
   g_autofree gchar *normalized = gmo_account_normalize (account, error);
-  GmoGrant *grant;
+  GmoGrant *grant = NULL;
 
   if (normalized == NULL)
     return NULL;
-  if (!(flags & GMO_BROKER_FORCE_REFRESH) && (grant = cached_token (normalized, min_valid)) != NULL)
-    return grant;
-  grant = get_token (normalized, flags, min_valid, out_server_date, NULL, NULL, cancellable, error);
+  if (!(flags & GMO_BROKER_FORCE_REFRESH))
+    grant = gmo_broker_cached_token (normalized, min_valid);
+  if (grant == NULL)
+    grant = get_token (normalized, flags, min_valid, out_server_date, NULL, NULL, cancellable,
+                       error);
+  /* A token handed out again soon may be what its client was just refused. */
+  if (grant != NULL && !(flags & GMO_BROKER_OWN_USE))
+    grant = gmo_broker_recheck (normalized, grant, min_valid, out_server_date, cancellable,
+                                error);
   if (grant != NULL)
-    cache_token (grant);
+    gmo_broker_cache_token (grant);
   return grant;
 }
 
@@ -609,7 +534,7 @@ gmo_broker_forget_access_token (const gchar *account, GCancellable *cancellable,
 
   if (fd < 0)
     return FALSE;
-  uncache_token (normalized);
+  gmo_broker_uncache (normalized);
   grant = gmo_store_lookup (normalized, cancellable, &local_error);
   if (grant == NULL || grant->access_token == NULL)
     {
@@ -651,8 +576,35 @@ gmo_broker_remove_account (const gchar *account, gboolean *out_removed,
   if (unsaved != NULL)
     g_hash_table_remove (unsaved, normalized);
   g_mutex_unlock (&unsaved_lock);
-  uncache_token (normalized);
+  gmo_broker_uncache (normalized);
   ok = gmo_store_remove (normalized, out_removed, cancellable, error);
   account_unlock (fd);
   return ok;
+}
+
+/* ---- for gmo-broker-check.c (gmo-broker-private.h) ---- */
+
+int
+gmo_broker_lock (const gchar *account, GCancellable *cancellable, GError **error)
+{
+  return account_lock (account, cancellable, error);
+}
+
+void
+gmo_broker_unlock (int fd)
+{
+  account_unlock (fd);
+}
+
+gboolean
+gmo_broker_refresh_locked (GmoGrant *grant, gint64 *out_server_date, GCancellable *cancellable,
+                           GError **error)
+{
+  return refresh_and_store (grant, out_server_date, NULL, NULL, cancellable, error);
+}
+
+GmoGrant *
+gmo_broker_lookup (const gchar *account, GCancellable *cancellable, GError **error)
+{
+  return lookup_existing (account, cancellable, error);
 }

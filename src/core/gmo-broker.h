@@ -18,6 +18,10 @@ typedef enum
 {
   GMO_BROKER_FLAGS_NONE = 0,
   GMO_BROKER_FORCE_REFRESH = 1 << 0, /* refresh even if the cached token is fresh */
+  /* The token is for this process's own requests, which refresh after a
+   * refusal themselves (the Gmail API client): it is never checked with
+   * tokeninfo (see gmo-tokeninfo.h). */
+  GMO_BROKER_OWN_USE = 1 << 1,
 } GmoBrokerFlags;
 
 /* Called with a refreshed grant before its keyring write; see gmo_broker_get_token_early(). */
@@ -43,5 +47,8 @@ gboolean gmo_broker_remove_account (const gchar *account, gboolean *out_removed,
                                     GCancellable *cancellable, GError **error);
 gboolean gmo_broker_forget_access_token (const gchar *account, GCancellable *cancellable,
                                          GError **error);
+GmoGrant *gmo_broker_replace_dead_token (const gchar *account, const gchar *dead_token,
+                                         gint64 min_valid, gint64 *out_server_date,
+                                         GCancellable *cancellable, GError **error);
 
 G_END_DECLS

@@ -77,7 +77,8 @@ gmo_gmail_new (const gchar *account, GError **error)
 
   g_return_val_if_fail (account != NULL, NULL);
 
-  grant = gmo_broker_get_token (account, GMO_BROKER_FLAGS_NONE, gmo_broker_min_valid_default (),
+  /* A 401 makes the client refresh (ensure_token()): no tokeninfo check needed. */
+  grant = gmo_broker_get_token (account, GMO_BROKER_OWN_USE, gmo_broker_min_valid_default (),
                                 NULL, error);
   if (grant == NULL)
     return NULL;
@@ -155,7 +156,8 @@ ensure_token (GmoGmail *gmail, gboolean force, GCancellable *cancellable, GError
   if (!force && gmail->expires_at - g_get_real_time () / G_USEC_PER_SEC > min_valid)
     return TRUE;
   grant = gmo_broker_get_token (gmail->account,
-                                force ? GMO_BROKER_FORCE_REFRESH : GMO_BROKER_FLAGS_NONE,
+                                GMO_BROKER_OWN_USE
+                                    | (force ? GMO_BROKER_FORCE_REFRESH : GMO_BROKER_FLAGS_NONE),
                                 min_valid, cancellable, error);
   if (grant == NULL)
     return FALSE;

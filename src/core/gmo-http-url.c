@@ -26,6 +26,8 @@ static const struct
   [GMO_ENDPOINT_REVOKE] = { "GMAIL_OAUTH_REVOKE_URL", "https://oauth2.googleapis.com/revoke" },
   [GMO_ENDPOINT_GMAIL] = { "GMAIL_OAUTH_GMAIL_URL",
                            "https://gmail.googleapis.com/gmail/v1/users/me/" },
+  [GMO_ENDPOINT_TOKENINFO] = { "GMAIL_OAUTH_TOKENINFO_URL",
+                               "https://oauth2.googleapis.com/tokeninfo" },
   [GMO_ENDPOINT_USERINFO] = { "GMAIL_OAUTH_USERINFO_URL",
                               "https://openidconnect.googleapis.com/v1/userinfo" },
 };
@@ -124,8 +126,8 @@ gmo_http_check_url (const gchar *url, GError **error)
  *
  * The endpoint's URL: Google's, or the one in its environment variable
  * (GMAIL_OAUTH_TOKEN_URL, GMAIL_OAUTH_AUTH_URL, GMAIL_OAUTH_REVOKE_URL,
- * GMAIL_OAUTH_GMAIL_URL, GMAIL_OAUTH_USERINFO_URL; an empty one counts as unset),
- * checked with gmo_http_check_url().
+ * GMAIL_OAUTH_GMAIL_URL, GMAIL_OAUTH_USERINFO_URL, GMAIL_OAUTH_TOKENINFO_URL; an empty one
+ * counts as unset), checked with gmo_http_check_url().
  *
  * Returns: (transfer full): the URL, or %NULL with @error set.
  */
@@ -141,6 +143,7 @@ gmo_http_endpoint_url (GmoEndpoint endpoint, GError **error)
     case GMO_ENDPOINT_AUTH:
     case GMO_ENDPOINT_REVOKE:
     case GMO_ENDPOINT_GMAIL:
+    case GMO_ENDPOINT_TOKENINFO:
     case GMO_ENDPOINT_USERINFO:
       variable = endpoints[endpoint].variable;
       url = g_getenv (variable);

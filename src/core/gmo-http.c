@@ -449,8 +449,8 @@ sleep_cancellable (gint64 ms, GCancellable *cancellable)
  * @error: return location for a %GMO_ERROR error
  *
  * Sends @request, retrying what @classify (or the transport) calls transient
- * at most %MAX_ATTEMPTS times within 30 seconds in all, waiting as Retry-After
- * asks when it fits.
+ * at most %MAX_ATTEMPTS times within 30 seconds in all (or the request's own
+ * max_attempts and budget_ms), waiting as Retry-After asks when it fits.
  *
  * Returns: %TRUE on success.
  */
@@ -462,7 +462,10 @@ gmo_http_perform (const GmoHttpRequest *request, GmoHttpClassifyFunc classify,
   g_autofree gchar *details = NULL;
   g_autoptr (GError) local_error = NULL;
   Reply reply = { .cancellable = cancellable };
-  gint64 deadline = g_get_monotonic_time () + (gint64) TOTAL_BUDGET_MS * 1000;
+  guint budget_ms = request->budget_ms > 0 ? request->budget_ms : TOTAL_BUDGET_MS;
+  guint max_attempts = request->max_attempts > 0 ? MIN (request->max_attempts, MAX_ATTEMPTS)
+                                                 : MAX_ATTEMPTS;
+  gint64 deadline = g_get_monotonic_time () + (gint64) budget_ms * 1000;
   gboolean ok = FALSE;
 
   g_return_val_if_fail (request != NULL && request->url != NULL, FALSE);
@@ -494,7 +497,7 @@ gmo_http_perform (const GmoHttpRequest *request, GmoHttpClassifyFunc classify,
       ok = classify_attempt (request, classify, &reply, rc, &retry, &details, &local_error);
       g_debug ("%s %s: attempt %u: HTTP %ld, curl %d: %s", request->method, request->url,
                attempt, reply.status, rc, ok ? "success" : gmo_error_class_name (local_error));
-      if (ok || !retry || attempt >= MAX_ATTEMPTS)
+      if (ok || !retry || attempt >= max_attempts)
         break;
 
       wait_ms = MAX (backoff_ms[attempt - 1], reply.retry_after * 1000);

@@ -14,6 +14,7 @@ typedef enum
   GMO_ENDPOINT_AUTH,   /* GMAIL_OAUTH_AUTH_URL, https://accounts.google.com/o/oauth2/v2/auth */
   GMO_ENDPOINT_REVOKE, /* GMAIL_OAUTH_REVOKE_URL, https://oauth2.googleapis.com/revoke */
   GMO_ENDPOINT_GMAIL,  /* GMAIL_OAUTH_GMAIL_URL, https://gmail.googleapis.com/gmail/v1/users/me/ */
+  GMO_ENDPOINT_TOKENINFO, /* GMAIL_OAUTH_TOKENINFO_URL, https://oauth2.googleapis.com/tokeninfo */
   /* GMAIL_OAUTH_USERINFO_URL, https://openidconnect.googleapis.com/v1/userinfo */
   GMO_ENDPOINT_USERINFO,
 } GmoEndpoint;
@@ -41,6 +42,8 @@ typedef struct
   const gchar *service;      /* (translated) who answers, for messages: "the OAuth endpoint" */
   GmoHttpSinkFunc sink;      /* (nullable): where a 2xx body goes, instead of the answer */
   gpointer sink_data;
+  guint budget_ms;           /* all attempts and waits together; 0: the default (30 s) */
+  guint max_attempts;        /* 0: the default (3) */
 } GmoHttpRequest;
 
 /* A complete answer that came back. */

@@ -431,6 +431,7 @@ main (int argc, char **argv)
   g_mutex_init (&daemon.cache_lock);
   daemon.callers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify)gmo_daemon_caller_unref);
+  daemon.handouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   daemon.last_call = g_get_monotonic_time ();
   daemon.refreshes = g_hash_table_new (g_str_hash, g_str_equal);
   daemon.min_valid = gmo_broker_min_valid_default ();

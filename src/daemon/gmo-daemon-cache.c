@@ -33,8 +33,25 @@ gmo_daemon_cached_token_new (Daemon *daemon, const GmoGrant *grant, gboolean ref
   token->access_token = gmo_secret_dup (grant->access_token);
   token->expires_at = grant->expires_at;
   token->scopes = g_strdup (grant->scopes);
+  gmo_handout_tag (grant->access_token, token->tag);
   token->refreshed = refreshed;
   return token;
+}
+
+/**
+ * gmo_daemon_cached_token_copy:
+ * @token: a token
+ *
+ * Returns: (transfer full): a copy of @token.
+ */
+CachedToken *
+gmo_daemon_cached_token_copy (const CachedToken *token)
+{
+  CachedToken *copy = g_memdup2 (token, sizeof *token);
+
+  copy->access_token = gmo_secret_dup (token->access_token);
+  copy->scopes = g_strdup (token->scopes);
+  return copy;
 }
 
 void
@@ -71,21 +88,79 @@ gmo_daemon_token_answer (const CachedToken *token, const gchar *method)
 
 /* ---- the cache, shared with the worker thread ---- */
 
-/* Returns: (transfer full) (nullable): the answer of @method for @account if
- * its cached token has more than @min_valid seconds left. */
+/* The handout record of @account, made when missing. The caller holds cache_lock. */
+static GmoHandout *
+handout_of (Daemon *daemon, const gchar *account)
+{
+  GmoHandout *handout = g_hash_table_lookup (daemon->handouts, account);
+
+  if (handout == NULL)
+    {
+      handout = g_new0 (GmoHandout, 1);
+      g_hash_table_insert (daemon->handouts, g_strdup (account), handout);
+    }
+  return handout;
+}
+
+/**
+ * gmo_daemon_cache_answer:
+ * @daemon: the daemon
+ * @account: a normalised account
+ * @min_valid: the margin in seconds
+ * @method: the method answered
+ * @out_to_check: (out) (optional) (transfer full): the cached token when it
+ *   is fresh but must be checked with Google before it is handed out again
+ *   (gmo_handout_needs_check()), else left alone
+ *
+ * Returns: (transfer full) (nullable): the answer of @method for @account if
+ * its cached token has more than @min_valid seconds left and needs no check;
+ * the handout is recorded.
+ */
 GVariant *
 gmo_daemon_cache_answer (Daemon *daemon, const gchar *account, gint64 min_valid,
-                         const gchar *method)
+                         const gchar *method, CachedToken **out_to_check)
 {
   const CachedToken *cached;
   GVariant *answer = NULL;
+  GmoHandout *handout;
+  gint64 now = gmo_now ();
 
   g_mutex_lock (&daemon->cache_lock);
   cached = g_hash_table_lookup (daemon->cache, account);
-  if (cached != NULL && cached->expires_at - gmo_now () > min_valid)
-    answer = g_variant_ref_sink (gmo_daemon_token_answer (cached, method));
+  if (cached != NULL && cached->expires_at - now > min_valid)
+    {
+      handout = handout_of (daemon, account);
+      if (!gmo_handout_needs_check (handout, cached->tag, now))
+        {
+          gmo_handout_note (handout, cached->tag, now, FALSE);
+          answer = g_variant_ref_sink (gmo_daemon_token_answer (cached, method));
+        }
+      else if (out_to_check != NULL)
+        *out_to_check = gmo_daemon_cached_token_copy (cached);
+    }
   g_mutex_unlock (&daemon->cache_lock);
   return answer;
+}
+
+/* Whether a token of @account with @tag must be checked before it is handed out. */
+gboolean
+gmo_daemon_cache_needs_check (Daemon *daemon, const gchar *account, const gchar *tag)
+{
+  gboolean needs;
+
+  g_mutex_lock (&daemon->cache_lock);
+  needs = gmo_handout_needs_check (handout_of (daemon, account), tag, gmo_now ());
+  g_mutex_unlock (&daemon->cache_lock);
+  return needs;
+}
+
+/* Records that a task's @token was handed out (checked, if the task checked it). */
+void
+gmo_daemon_cache_note_handout (Daemon *daemon, const gchar *account, const CachedToken *token)
+{
+  g_mutex_lock (&daemon->cache_lock);
+  gmo_handout_note (handout_of (daemon, account), token->tag, gmo_now (), token->checked);
+  g_mutex_unlock (&daemon->cache_lock);
 }
 
 /**
@@ -110,11 +185,8 @@ gmo_daemon_cache_put_since (Daemon *daemon, const gchar *account, const CachedTo
   g_mutex_lock (&daemon->cache_lock);
   if (daemon->keyring_generation == token->generation)
     {
-      copy = g_new0 (CachedToken, 1);
-      copy->access_token = gmo_secret_dup (token->access_token);
-      copy->expires_at = token->expires_at;
-      copy->scopes = g_strdup (token->scopes);
-      copy->generation = token->generation;
+      copy = gmo_daemon_cached_token_copy (token);
+      copy->refreshed = copy->checked = FALSE;
       g_hash_table_replace (daemon->cache, g_strdup (account), copy);
     }
   g_mutex_unlock (&daemon->cache_lock);
@@ -251,7 +323,7 @@ gmo_daemon_on_incoming_message (GDBusConnection *connection, GDBusMessage *messa
   if (account == NULL
       || !gmo_daemon_caller_may_get_at_once (daemon, g_dbus_message_get_sender (message), account)
       || (answer = gmo_daemon_cache_answer (daemon, account, min_valid,
-                                            g_dbus_message_get_member (message)))
+                                            g_dbus_message_get_member (message), NULL))
              == NULL)
     return message;
   gmo_daemon_caller_log_handout (daemon, g_dbus_message_get_sender (message), account);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* gmail-oauthd's token requests: a call the cache (gmo-daemon-cache.c)
  * cannot answer joins the one request of its account, which runs in a GTask
- * thread under a watchdog; concurrent calls share it. */
+ * thread under a watchdog; concurrent calls share it. A cached token handed
+ * out again soon (gmo-tokeninfo.h) is checked with Google by such a request
+ * too, without a keyring call unless Google refused it. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -10,6 +12,7 @@
 #include "gmo-daemon.h"
 #include "gmo-error.h"
 #include "gmo-store.h"
+#include "gmo-tokeninfo.h"
 #include "gmo-util.h"
 
 /* One token request in flight for one account, and the calls waiting for it.
@@ -43,17 +46,19 @@ typedef struct
   gchar *account;
   GmoBrokerFlags flags;
   gint64 min_valid;
+  CachedToken *to_check; /* nullable: the cached token to check before handing it out */
   /* Found out by the thread, read by the main thread once the task is done: */
   gchar *grant_id;   /* gmo_daemon_grant_id() of the grant used */
   gint64 granted_at; /* of the grant, when it turned out dead */
 } TokenJob;
 
 static void refresh_start (Daemon *daemon, const gchar *account, GmoBrokerFlags flags,
-                           gint64 min_valid, GPtrArray *invocations);
+                           gint64 min_valid, GPtrArray *invocations, CachedToken *to_check);
 
 static void
 token_job_free (TokenJob *job)
 {
+  gmo_daemon_cached_token_free (job->to_check);
   g_free (job->account);
   g_free (job->grant_id);
   g_free (job);
@@ -106,6 +111,7 @@ on_early_answer (gpointer user_data)
   gmo_broker1_emit_token_refreshed (refresh->daemon->skeleton, refresh->account,
                                     early->token->expires_at);
   refresh->announced = TRUE;
+  gmo_daemon_cache_note_handout (refresh->daemon, refresh->account, early->token);
   for (guint i = 0; i < refresh->invocations->len; i++)
     gmo_daemon_answer_token (refresh->daemon, g_ptr_array_index (refresh->invocations, i),
                              refresh->account, early->token);
@@ -126,6 +132,36 @@ on_broker_answer (const GmoGrant *grant, gpointer user_data)
   gmo_daemon_run_on_main (on_early_answer, early, (GDestroyNotify)early_answer_free);
 }
 
+/* In the task thread: whether Google still takes @access_token; an outage
+ * says yes (the token is served as it would have been without the check). */
+static gboolean
+still_accepted (const TokenJob *job, const gchar *access_token, GCancellable *cancellable)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *details = NULL;
+
+  switch (gmo_tokeninfo_check (access_token, &details, cancellable, &error))
+    {
+    case GMO_TOKEN_ALIVE:
+      return TRUE;
+    case GMO_TOKEN_DEAD:
+      g_debug ("Google no longer accepts the cached access token of %s (%s); refreshing",
+               job->account, details);
+      return FALSE;
+    case GMO_TOKEN_UNKNOWN:
+    default:
+      g_debug ("Cannot check the access token of %s, handing it out: %s", job->account,
+               error->message);
+      return TRUE;
+    }
+}
+
+static void
+return_token (GTask *task, CachedToken *token)
+{
+  g_task_return_pointer (task, token, (GDestroyNotify)gmo_daemon_cached_token_free);
+}
+
 /* Runs in a GTask thread: network and keyring work, never on the main loop. */
 static void
 token_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
@@ -133,13 +169,30 @@ token_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
   TokenJob *job = task_data;
   g_autoptr (GmoGrant) before = NULL;
   g_autoptr (GmoGrant) grant = NULL;
+  g_autoptr (GmoSecret) refused = NULL;
+  CachedToken *token;
   GError *error = NULL;
   gboolean refreshed;
+
+  /* The cached token first, without a keyring call (the keyring may be slow
+   * or gone while the cache still answers). */
+  if (job->to_check != NULL)
+    {
+      if (still_accepted (job, job->to_check->access_token, cancellable))
+        {
+          token = gmo_daemon_cached_token_copy (job->to_check);
+          token->checked = TRUE;
+          token->refreshed = FALSE;
+          return_token (task, token);
+          return;
+        }
+      refused = gmo_secret_dup (job->to_check->access_token);
+    }
 
   /* A rotated grant the keyring refused earlier is written first: the
    * record read below must be the current one. */
   gmo_broker_flush_unsaved ();
-  if (!(job->flags & GMO_BROKER_FORCE_REFRESH))
+  if (refused == NULL && !(job->flags & GMO_BROKER_FORCE_REFRESH))
     {
       /* Read the record first, to tell a refresh of ours from a token that is
        * already stored (by a command-line process, or before we started).
@@ -147,15 +200,25 @@ token_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
       before = gmo_store_lookup (job->account, cancellable, NULL);
       if (before != NULL && gmo_broker_token_is_fresh (before, job->min_valid, gmo_now ()))
         {
-          job->grant_id = gmo_daemon_grant_id (before);
-          g_task_return_pointer (task, gmo_daemon_cached_token_new (job->daemon, before, FALSE),
-                                 (GDestroyNotify)gmo_daemon_cached_token_free);
-          return;
+          token = gmo_daemon_cached_token_new (job->daemon, before, FALSE);
+          token->checked = gmo_daemon_cache_needs_check (job->daemon, job->account, token->tag);
+          if (!token->checked || still_accepted (job, before->access_token, cancellable))
+            {
+              job->grant_id = gmo_daemon_grant_id (before);
+              return_token (task, token);
+              return;
+            }
+          gmo_daemon_cached_token_free (token);
+          refused = gmo_secret_dup (before->access_token);
         }
     }
 
-  grant = gmo_broker_get_token_early (job->account, job->flags, job->min_valid, on_broker_answer,
-                                      task_data, cancellable, &error);
+  if (refused != NULL)
+    grant = gmo_broker_replace_dead_token (job->account, refused, job->min_valid, NULL, cancellable,
+                                           &error);
+  else
+    grant = gmo_broker_get_token_early (job->account, job->flags, job->min_valid,
+                                        on_broker_answer, task_data, cancellable, &error);
   if (grant == NULL)
     {
       /* Which grant died, and when it was made (the 7-day rule). */
@@ -215,6 +278,8 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
           gmo_broker1_emit_token_refreshed (daemon->skeleton, refresh->account, token->expires_at);
         }
       gmo_daemon_cache_put_since (daemon, refresh->account, token);
+      if (refresh->invocations->len > 0)
+        gmo_daemon_cache_note_handout (daemon, refresh->account, token);
       for (guint i = 0; i < refresh->invocations->len; i++)
         gmo_daemon_answer_token (daemon, g_ptr_array_index (refresh->invocations, i),
                                  refresh->account, token);
@@ -240,7 +305,8 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
   later = g_steal_pointer (&refresh->later);
   refresh->later = g_ptr_array_new ();
   if (later->len > 0)
-    refresh_start (daemon, refresh->account, refresh->later_flags, refresh->later_min_valid, later);
+    refresh_start (daemon, refresh->account, refresh->later_flags, refresh->later_min_valid, later,
+                   NULL);
   refresh_unref (refresh);
 }
 
@@ -267,10 +333,11 @@ on_refresh_watchdog (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Starts the one task of @account; @invocations (nullable) are moved into it. */
+/* Starts the one task of @account; @invocations (nullable) are moved into
+ * it, and @to_check (transfer full, nullable) is the cached token it checks. */
 static void
 refresh_start (Daemon *daemon, const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
-               GPtrArray *invocations)
+               GPtrArray *invocations, CachedToken *to_check)
 {
   Refresh *refresh = g_new0 (Refresh, 1);
   TokenJob *job = g_new0 (TokenJob, 1);
@@ -293,6 +360,7 @@ refresh_start (Daemon *daemon, const gchar *account, GmoBrokerFlags flags, gint6
   job->account = g_strdup (account);
   job->flags = flags;
   job->min_valid = min_valid;
+  job->to_check = to_check;
   task = g_task_new (NULL, refresh->cancellable, on_refresh_done, refresh);
   g_task_set_source_tag (task, refresh_start);
   /* The result is what the thread returned, even if the watchdog cancelled it. */
@@ -311,11 +379,13 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *a
                GmoBrokerFlags flags, gint64 min_valid)
 {
   g_autoptr (GVariant) answer = NULL;
+  g_autoptr (CachedToken) to_check = NULL;
   Refresh *refresh;
 
   if (!(flags & GMO_BROKER_FORCE_REFRESH)
       && (answer = gmo_daemon_cache_answer (daemon, account, min_valid,
-                                            g_dbus_method_invocation_get_method_name (invocation)))
+                                            g_dbus_method_invocation_get_method_name (invocation),
+                                            &to_check))
              != NULL)
     {
       gmo_daemon_caller_log_handout (daemon, g_dbus_method_invocation_get_sender (invocation),
@@ -328,13 +398,16 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *a
   refresh = g_hash_table_lookup (daemon->refreshes, account);
   if (refresh == NULL)
     {
-      refresh_start (daemon, account, flags, min_valid, NULL);
+      refresh_start (daemon, account, flags, min_valid, NULL, g_steal_pointer (&to_check));
       refresh = g_hash_table_lookup (daemon->refreshes, account);
     }
   /* What a forced refresh returns satisfies every call; what a plain request
-   * returns satisfies a call with the same margin or a smaller one. */
-  else if (!(refresh->flags & GMO_BROKER_FORCE_REFRESH)
-           && ((flags & GMO_BROKER_FORCE_REFRESH) || min_valid > refresh->min_valid))
+   * returns satisfies a call with the same margin or a smaller one. But a
+   * token already handed out (the early answer) may be the one a forcing
+   * caller was refused: it waits for a refresh of its own. */
+  else if (((flags & GMO_BROKER_FORCE_REFRESH) && refresh->announced)
+           || (!(refresh->flags & GMO_BROKER_FORCE_REFRESH)
+               && ((flags & GMO_BROKER_FORCE_REFRESH) || min_valid > refresh->min_valid)))
     {
       refresh->later_flags |= flags;
       refresh->later_min_valid = MAX (refresh->later_min_valid, min_valid);

@@ -7,6 +7,7 @@
 #include "gmo-client.h"
 #include "gmo-dbus-generated.h"
 #include "gmo-secret.h"
+#include "gmo-tokeninfo.h"
 
 G_BEGIN_DECLS
 
@@ -24,7 +25,9 @@ typedef struct
   GmoSecret *access_token;
   gint64 expires_at;
   gchar *scopes;      /* nullable */
+  gchar tag[GMO_HANDOUT_TAG_LEN + 1]; /* gmo_handout_tag() of the token */
   gboolean refreshed; /* as a task result: whether the task refreshed it */
+  gboolean checked;   /* as a task result: whether the task checked it with Google */
   guint64 generation; /* as a task result: Daemon.keyring_generation after the
                        * task's last keyring call */
 } CachedToken;
@@ -39,6 +42,8 @@ typedef struct
   GMutex cache_lock;
   GHashTable *cache;          /* normalised account -> CachedToken */
   GHashTable *callers;        /* unique bus name -> GmoDaemonCaller, also under cache_lock */
+  GHashTable *handouts;       /* normalised account -> GmoHandout, also under cache_lock;
+                               * kept when the cache is dropped (it holds no token) */
   guint64 keyring_generation; /* counts the keyring's changes; a token read
                                * before one is not cached after it */
   gint64 last_call;           /* monotonic time of the last call answered */
@@ -76,11 +81,15 @@ void gmo_daemon_answer_all_error (Daemon *daemon, GPtrArray *invocations, const 
  * answers from it and drops it when the keyring changes. */
 CachedToken *gmo_daemon_cached_token_new (Daemon *daemon, const GmoGrant *grant,
                                           gboolean refreshed);
+CachedToken *gmo_daemon_cached_token_copy (const CachedToken *token);
 void gmo_daemon_cached_token_free (CachedToken *token);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CachedToken, gmo_daemon_cached_token_free)
 GVariant *gmo_daemon_token_answer (const CachedToken *token, const gchar *method);
 GVariant *gmo_daemon_cache_answer (Daemon *daemon, const gchar *account, gint64 min_valid,
-                                   const gchar *method);
+                                   const gchar *method, CachedToken **out_to_check);
+gboolean gmo_daemon_cache_needs_check (Daemon *daemon, const gchar *account, const gchar *tag);
+void gmo_daemon_cache_note_handout (Daemon *daemon, const gchar *account,
+                                    const CachedToken *token);
 void gmo_daemon_cache_put (Daemon *daemon, const gchar *account, CachedToken *token);
 void gmo_daemon_cache_put_since (Daemon *daemon, const gchar *account, const CachedToken *token);
 GDBusMessage *gmo_daemon_on_incoming_message (GDBusConnection *connection, GDBusMessage *message,
