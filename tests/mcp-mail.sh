@@ -130,6 +130,37 @@ stored_rts = [store(A)]
 fx = {f["file"]: f for f in ctl("POST", "/control/gmail/fixtures")["messages"]}
 ID = {name: f["id"] for name, f in fx.items()}
 
+# --- One running server while other processes add and remove accounts ---
+# The server remembers the only account; the next call after a change must
+# see it, however soon it comes.
+server = subprocess.Popen(["gmail-oauth", "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=errlog, env=dict(os.environ, G_MESSAGES_DEBUG="all"), text=True)
+def running_call(i, args):
+    server.stdin.write(json.dumps({"jsonrpc": "2.0", "id": i, "method": "tools/call",
+                                   "params": {"name": "gmail_list_labels", "arguments": args}}) + "\n")
+    server.stdin.flush()
+    return json.loads(json.loads(server.stdout.readline())["result"]["content"][0]["text"])
+server.stdin.write(json.dumps(INIT) + "\n")
+server.stdin.flush()
+server.stdout.readline()
+eq([running_call(1, {}).get("account"), running_call(2, {}).get("account")], [A, A],
+   "a running server, one account: the calls without an account use it")
+for round in range(3):
+    X = f"added{round}@example.com"
+    store(X)
+    v = running_call(10 + round, {})
+    ok(v.get("error_code") == "usage" and X in v.get("error", ""),
+       f"an account added by another process: the next call sees two (round {round})", v)
+    subprocess.run(["gmail-oauth", "remove", X], check=True, capture_output=True)
+    eq(running_call(20 + round, {}).get("account"), A,
+       f"that account removed: the next call uses the only one again (round {round})")
+subprocess.run(["gmail-oauth", "remove", A], check=True, capture_output=True)
+eq(running_call(30, {}).get("error_code"), "no-account", "the only account removed: no-account")
+store(A, rt=stored_rts[0])
+eq(running_call(31, {}).get("account"), A, "stored again: used again")
+server.stdin.close()
+server.wait()
+
 # --- tools/list and the options ---
 def tools(opts=()):
     answers = session([{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}], opts)

@@ -278,6 +278,78 @@ test_json_stream (void)
     }
 }
 
+static gboolean
+on_diverted (const gchar *data, gsize len, gpointer user_data, GError **error)
+{
+  GString *got = user_data;
+
+  if (data == NULL)
+    g_string_truncate (got, 0);
+  else if (memchr (data, '\\', len) != NULL)
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE, "an escape");
+      return FALSE;
+    }
+  else
+    g_string_append_len (got, data, len);
+  return TRUE;
+}
+
+/* The "raw" member's value goes to the sink, wherever the pieces are cut, and
+ * the value holds "" for it; everything else is parsed as usual. */
+static void
+test_json_divert (void)
+{
+  static const char doc[]
+      = "{\"id\": \"raw\", \"x\": {\"raw\": \"inner\"}, \"raw\" : \"QUJD-_==\", \"é\": [\"raw\"]}";
+  static const char *const refused[] = {
+    "{\"raw\": \"a\", \"raw\": \"b\"}", /* twice */
+    "{\"raw\": \"a\\\"b\"}",         /* an escape, which the sink refuses */
+    "{\"raw\": \"ab",                  /* unterminated: no value */
+  };
+  gsize len = strlen (doc);
+
+  for (gsize cut = 0; cut <= len; cut++)
+    {
+      g_autoptr (GmoJsonParser) parser = gmo_json_parser_new (GMO_ERROR_BAD_RESPONSE);
+      g_autoptr (GString) got = g_string_new (NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (json_object) value = NULL;
+      json_object *inner = NULL;
+
+      gmo_json_parser_divert (parser, "raw", on_diverted, got);
+      if (cut == len / 2)
+        {
+          /* A retried download starts again: the sink is told. */
+          g_assert_true (gmo_json_parser_feed (parser, doc, len, &error));
+          gmo_json_parser_reset (parser);
+          g_assert_cmpstr (got->str, ==, "");
+        }
+      g_assert_true (gmo_json_parser_feed (parser, doc, cut, &error));
+      g_assert_true (gmo_json_parser_feed (parser, doc + cut, len - cut, &error));
+      value = gmo_json_parser_finish (parser, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (got->str, ==, "QUJD-_==");
+      g_assert_cmpstr (gmo_json_get_string (value, "raw"), ==, "");
+      g_assert_cmpstr (gmo_json_get_string (value, "id"), ==, "raw");
+      g_assert_true (json_object_object_get_ex (value, "x", &inner));
+      g_assert_cmpstr (gmo_json_get_string (inner, "raw"), ==, "inner");
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr (GmoJsonParser) parser = gmo_json_parser_new (GMO_ERROR_BAD_RESPONSE);
+      g_autoptr (GString) got = g_string_new (NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (json_object) value = NULL;
+
+      gmo_json_parser_divert (parser, "raw", on_diverted, got);
+      if (gmo_json_parser_feed (parser, refused[i], strlen (refused[i]), &error))
+        value = gmo_json_parser_finish (parser, &error);
+      g_assert_null (value);
+      g_assert_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE);
+    }
+}
+
 static void
 test_json_getters (void)
 {
@@ -504,6 +576,7 @@ main (int argc, char **argv)
   g_test_add_func ("/json/invalid", test_json_invalid);
   g_test_add_func ("/json/refused", test_json_refused);
   g_test_add_func ("/json/stream", test_json_stream);
+  g_test_add_func ("/json/divert", test_json_divert);
   g_test_add_func ("/json/getters", test_json_getters);
   g_test_add_func ("/json/output-one-line", test_json_output_one_line);
   g_test_add_func ("/json/wipe", test_json_wipe);

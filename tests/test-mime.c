@@ -312,6 +312,49 @@ test_chunk (void)
     }
 }
 
+/* A window of the text is the same characters as a chunk of the whole text,
+ * with the same count, for every fixture (charsets, HTML only, several
+ * parts, text that is not UTF-8) and for a text whose characters the reading
+ * blocks cut. */
+static void
+test_window (void)
+{
+  static const gchar *const names[] = { "plain-utf8.eml", "alternative.eml",   "html-only.eml",
+                                        "latin1-qp.eml",  "shift-jis.eml",     "attachment.eml",
+                                        "mime-nested.eml", "mime-no-charset.eml", "body-1001.eml" };
+  static const glong windows[][2] = { { 0, 10000 }, { 0, 1 }, { 3, 7 }, { 999, 2 }, { 0, 0 },
+                                      { 1 << 20, 5 }, { 100000, 100000 } };
+  g_autoptr (GString) big = g_string_new ("Content-Type: text/plain; charset=utf-8\r\n"
+                                          "Content-Transfer-Encoding: 8bit\r\n\r\n");
+
+  for (guint i = 0; i < 20000; i++)
+    g_string_append (big, "\xc3\xa9\xe6\x97\xa5\xf0\x9f\x98\x80\r\n"); /* é日😀 */
+  for (guint i = 0; i <= G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr (GBytes) raw = i < G_N_ELEMENTS (names) ? fixture (names[i])
+                                                         : g_bytes_new (big->str, big->len);
+      g_autoptr (GmoMimeMessage) whole = gmo_mime_parse (raw, GMO_ERROR_BAD_RESPONSE, NULL);
+      glong total = g_utf8_strlen (whole->text, -1);
+
+      g_assert_cmpint (whole->text_chars, ==, total);
+      if (i == G_N_ELEMENTS (names))
+        g_assert_cmpint (total, ==, 20000 * 4);
+      for (guint j = 0; j < G_N_ELEMENTS (windows); j++)
+        {
+          g_autoptr (GmoMimeMessage) part
+              = gmo_mime_parse_window (raw, windows[j][0], windows[j][1], GMO_ERROR_USAGE, NULL);
+          g_autofree gchar *chunk
+              = gmo_mime_utf8_chunk (whole->text, windows[j][0], windows[j][1], NULL);
+
+          g_assert_cmpstr (part->text, ==, chunk);
+          g_assert_cmpint (part->text_chars, ==, total);
+          g_assert_cmpuint (part->text_size, ==, whole->text_size);
+          g_assert_cmpstr (part->subject, ==, whole->subject);
+          g_assert_cmpuint (part->attachments->len, ==, whole->attachments->len);
+        }
+    }
+}
+
 /* The header section of @raw (up to the first empty line), with a CRLF in
  * front, so that every field starts after one. */
 static gchar *
@@ -530,6 +573,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mime/parse/deep-nesting", test_deep_nesting);
   g_test_add_func ("/mime/html-to-text", test_html_to_text);
   g_test_add_func ("/mime/chunk", test_chunk);
+  g_test_add_func ("/mime/window", test_window);
   g_test_add_func ("/mime/build/plain", test_build_plain);
   g_test_add_func ("/mime/build/html", test_build_html);
   g_test_add_func ("/mime/build/reply-and-bcc", test_build_reply_and_bcc);

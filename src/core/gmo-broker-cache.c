@@ -71,3 +71,21 @@ gmo_broker_uncache (const gchar *account)
     g_hash_table_remove (token_cache, account);
   g_mutex_unlock (&token_cache_lock);
 }
+
+/**
+ * gmo_broker_offer_token:
+ * @grant: a grant just read from the keyring
+ *
+ * For a long-running door that has read a record itself (the MCP server
+ * finding the only account): its access token goes into the cache of
+ * gmo_broker_cache_tokens(), so that the next gmo_broker_get_token() does
+ * not read the keyring again to find the same token. It is served only while
+ * it is fresh. Does nothing without that cache.
+ */
+void
+gmo_broker_offer_token (const GmoGrant *grant)
+{
+  g_return_if_fail (grant != NULL);
+
+  gmo_broker_cache_token (grant);
+}

@@ -277,3 +277,34 @@ curl_slist_free_all (struct curl_slist *list)
 {
   API (curl_slist_free_all) (list);
 }
+
+static gpointer
+preload_thread (gpointer unused)
+{
+  gmo_curl_load (NULL);
+  return NULL;
+}
+
+/**
+ * gmo_curl_preload:
+ *
+ * Starts loading libcurl in a thread of its own, once per process, for a
+ * caller that will make a request after slower work of its own (reading the
+ * keyring): mapping libcurl's thirty-odd libraries then overlaps that work,
+ * and the first gmo_curl_load() waits only for what is left. A failure is
+ * reported by that call.
+ */
+void
+gmo_curl_preload (void)
+{
+  static gsize started = 0;
+
+  if (g_once_init_enter (&started))
+    {
+      GThread *thread = g_thread_try_new ("gmo-curl-load", preload_thread, NULL, NULL);
+
+      if (thread != NULL)
+        g_thread_unref (thread);
+      g_once_init_leave (&started, 1);
+    }
+}

@@ -13,5 +13,6 @@ G_BEGIN_DECLS
 #define GMO_LIBCURL_SONAME "libcurl.so.4"
 
 gboolean gmo_curl_load (GError **error);
+void gmo_curl_preload (void);
 
 G_END_DECLS

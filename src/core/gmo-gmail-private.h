@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "gmo-gmail.h"
+#include "gmo-json.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,10 @@ json_object *gmo_gmail_perform (GmoGmail *gmail, GmoGmailNeed need, const gchar 
                                 gboolean upload, const gchar *path, const GString *query,
                                 const gchar *content_type, const gchar *body, gsize body_len,
                                 gsize max_answer, GCancellable *cancellable, GError **error);
+json_object *gmo_gmail_perform_parsed (GmoGmail *gmail, GmoGmailNeed need, const gchar *method,
+                                       const gchar *path, const GString *query,
+                                       gsize max_answer, GmoJsonParser *parser,
+                                       GCancellable *cancellable, GError **error);
 void gmo_gmail_error_from_answer (long status, const gchar *body, gsize body_len,
                                   const gchar *account, const gchar *scopes, GmoGmailNeed need,
                                   gboolean refreshed, gboolean *out_retry, gchar **out_details,

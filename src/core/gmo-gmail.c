@@ -3,8 +3,8 @@
  * a call is made (gmo_gmail_perform(); the calls themselves are in
  * gmo-gmail-calls.c). Every request goes through
  * gmo_http_perform(), the one hardened HTTP function; its answer streams into
- * the strict JSON parser as it arrives, so that a large message is held as
- * JSON text only once (json-c's string) and decoded from there. Gmail's error
+ * the strict JSON parser as it arrives, and a raw message's base64 is decoded
+ * on the way without ever being held as JSON text (gmo-gmail-calls.c). Gmail's error
  * answers become the error classes of DESIGN.md (classify_answer()). A client
  * for a stored account gets its token from the broker, refreshes it when it
  * runs low, and on a 401 forces one refresh and tries once more. */
@@ -432,6 +432,12 @@ gmo_gmail_item_path (const gchar *collection, const gchar *id, const gchar *rest
   return g_strconcat (collection, "/", escaped, rest, NULL);
 }
 
+static json_object *perform (GmoGmail *gmail, GmoGmailNeed need, const gchar *method,
+                             gboolean upload, const gchar *path, const GString *query,
+                             const gchar *content_type, const gchar *body, gsize body_len,
+                             gsize max_answer, GmoJsonParser *parser, GCancellable *cancellable,
+                             GError **error);
+
 /**
  * gmo_gmail_perform:
  * @gmail: a client
@@ -458,9 +464,45 @@ gmo_gmail_perform (GmoGmail *gmail, GmoGmailNeed need, const gchar *method, gboo
          const gchar *path, const GString *query, const gchar *content_type, const gchar *body,
          gsize body_len, gsize max_answer, GCancellable *cancellable, GError **error)
 {
+  g_autoptr (GmoJsonParser) parser = gmo_json_parser_new (GMO_ERROR_BAD_RESPONSE);
+
+  return perform (gmail, need, method, upload, path, query, content_type, body, body_len,
+                  max_answer, parser, cancellable, error);
+}
+
+/**
+ * gmo_gmail_perform_parsed:
+ * @gmail: a client
+ * @need: what the call does, for the scope error
+ * @method: "GET" or "POST"
+ * @path: below the base URL, escaped
+ * @query: (nullable): the encoded query
+ * @max_answer: the largest answer accepted
+ * @parser: the parser the answer goes into (one with a diverted member)
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for a %GMO_ERROR error
+ *
+ * gmo_gmail_perform() without a request body, into the caller's parser.
+ *
+ * Returns: (transfer full): Gmail's answer object, or %NULL with @error set.
+ */
+json_object *
+gmo_gmail_perform_parsed (GmoGmail *gmail, GmoGmailNeed need, const gchar *method,
+                          const gchar *path, const GString *query, gsize max_answer,
+                          GmoJsonParser *parser, GCancellable *cancellable, GError **error)
+{
+  return perform (gmail, need, method, FALSE, path, query, NULL, NULL, 0, max_answer, parser,
+                  cancellable, error);
+}
+
+static json_object *
+perform (GmoGmail *gmail, GmoGmailNeed need, const gchar *method, gboolean upload,
+         const gchar *path, const GString *query, const gchar *content_type, const gchar *body,
+         gsize body_len, gsize max_answer, GmoJsonParser *parser, GCancellable *cancellable,
+         GError **error)
+{
   g_autofree gchar *base = base_url (upload, error);
   g_autofree gchar *url = NULL;
-  g_autoptr (GmoJsonParser) parser = gmo_json_parser_new (GMO_ERROR_BAD_RESPONSE);
   GmailCall call = { .gmail = gmail, .need = need, .parser = parser };
 
   if (base == NULL)

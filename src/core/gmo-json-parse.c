@@ -120,6 +120,11 @@ lexical_problem (const gchar *data, gsize len)
  * the longest string is gone before the caller uses the value. */
 struct _GmoJsonParser
 {
+  /* What gmo_json_parser_divert() set up, kept across resets. */
+  const gchar *divert_key;
+  GmoJsonStringSink divert_sink;
+  gpointer divert_data;
+
   GmoError code;        /* the error class of a bad document */
   json_tokener *tok;    /* NULL once the value is complete */
   json_object *value;   /* the value, once complete (NULL for `null`) */
@@ -130,6 +135,15 @@ struct _GmoJsonParser
   gchar held[4];        /* an incomplete UTF-8 sequence at the end of a piece */
   gsize n_held;
   gsize total;
+
+  /* Where the scan is, for the diverted member: */
+  guint depth;          /* of nesting, outside strings */
+  guint string_depth;   /* the depth the current string is at */
+  gsize string_len;     /* its bytes so far */
+  gboolean string_is_key; /* so far, it is the diverted member's name */
+  guint after_key;      /* 1: that name was read, 2: and its ':' */
+  gboolean diverting;   /* inside the diverted member's value */
+  gboolean diverted;    /* that value was seen */
 };
 
 /* The length of the UTF-8 sequence @lead starts, 1 for anything else (an
@@ -162,23 +176,77 @@ incomplete_utf8_tail (const gchar *data, gsize len)
   return 0;
 }
 
-/* json-c 0.16 accepts 'single-quoted' strings even in strict mode; RFC 8259
- * does not. A quote outside a double-quoted string is the tell. */
-static gboolean
-scan_single_quotes (GmoJsonParser *parser, const gchar *data, gsize len)
+/* Follows the document's strings and nesting over @len bytes of @data, and
+ * returns how many of them belong to the tokener: all of them, or those up
+ * to the opening quote of the diverted member's value, which sets
+ * parser->diverting. Sets *@out_single_quote for a quote outside a string:
+ * json-c 0.16 accepts 'single-quoted' strings even in strict mode; RFC 8259
+ * does not. */
+static gsize
+scan (GmoJsonParser *parser, const gchar *data, gsize len, gboolean *out_single_quote)
 {
+  const gchar *key = parser->divert_key;
+
+  *out_single_quote = FALSE;
   for (gsize i = 0; i < len; i++)
     {
-      if (parser->escaped)
-        parser->escaped = FALSE;
-      else if (parser->in_string && data[i] == '\\')
-        parser->escaped = TRUE;
-      else if (data[i] == '"')
-        parser->in_string = !parser->in_string;
-      else if (!parser->in_string && data[i] == '\'')
-        return TRUE;
+      gchar c = data[i];
+
+      if (parser->in_string)
+        {
+          if (parser->escaped)
+            parser->escaped = FALSE;
+          else if (c == '\\')
+            parser->escaped = TRUE;
+          else if (c == '"')
+            {
+              parser->in_string = FALSE;
+              parser->after_key = parser->string_is_key && parser->string_depth == 1
+                                          && key[parser->string_len] == '\0'
+                                      ? 1
+                                      : 0;
+              continue;
+            }
+          /* An escaped name never matches: json-c would read it as another. */
+          if (key != NULL && parser->string_is_key
+              && (c == '\\' || key[parser->string_len] != c))
+            parser->string_is_key = FALSE;
+          parser->string_len++;
+          continue;
+        }
+      if (c == '"')
+        {
+          if (parser->after_key == 2)
+            {
+              parser->after_key = 0;
+              parser->diverting = TRUE;
+              parser->in_string = TRUE;
+              parser->string_is_key = FALSE;
+              return i + 1;
+            }
+          parser->in_string = TRUE;
+          parser->string_depth = parser->depth;
+          parser->string_len = 0;
+          parser->string_is_key = key != NULL;
+          parser->after_key = 0;
+        }
+      else if (c == '\'')
+        {
+          *out_single_quote = TRUE;
+          return i;
+        }
+      else if (c == ':' && parser->after_key == 1)
+        parser->after_key = 2;
+      else if (!g_ascii_isspace (c))
+        {
+          parser->after_key = 0;
+          if (c == '{' || c == '[')
+            parser->depth++;
+          else if ((c == '}' || c == ']') && parser->depth > 0)
+            parser->depth--;
+        }
     }
-  return FALSE;
+  return len;
 }
 
 static gboolean
@@ -254,43 +322,34 @@ void
 gmo_json_parser_reset (GmoJsonParser *parser)
 {
   GmoError code = parser->code;
+  const gchar *divert_key = parser->divert_key;
+  GmoJsonStringSink divert_sink = parser->divert_sink;
+  gpointer divert_data = parser->divert_data;
 
   g_clear_pointer (&parser->tok, json_tokener_free);
   g_clear_pointer (&parser->value, json_object_put);
   memset (parser, 0, sizeof *parser);
   parser->code = code;
+  parser->divert_key = divert_key;
+  parser->divert_sink = divert_sink;
+  parser->divert_data = divert_data;
+  if (divert_sink != NULL)
+    divert_sink (NULL, 0, divert_data, NULL);
   parser->tok = json_tokener_new_ex (GMO_JSON_MAX_DEPTH);
   if (parser->tok == NULL)
     g_error ("out of memory");
   json_tokener_set_flags (parser->tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 }
 
-/**
- * gmo_json_parser_feed:
- * @parser: a parser
- * @data: the next bytes of the document
- * @len: their length
- * @error: return location for an error of the parser's class
- *
- * Returns: %FALSE, with @error set, as soon as the document is known to be
- * bad; the parser is then done with.
- */
-gboolean
-gmo_json_parser_feed (GmoJsonParser *parser, const gchar *data, gsize len, GError **error)
+/* Gives @len bytes to the tokener, holding back a character that the next
+ * piece completes: json-c refuses a character split between two calls. */
+static gboolean
+feed_tokener (GmoJsonParser *parser, const gchar *data, gsize len, GError **error)
 {
   gsize tail;
 
-  g_return_val_if_fail (!parser->failed, FALSE);
-  g_return_val_if_fail (data != NULL || len == 0, FALSE);
-
-  if (len > G_MAXINT - parser->total)
-    return parser_fail (parser, error, _("JSON document too large"));
-  parser->total += len;
-  if (memchr (data, '\0', len) != NULL)
-    return parser_fail (parser, error, _("JSON document contains a NUL byte"));
-  if (scan_single_quotes (parser, data, len))
-    return parser_fail (parser, error, _("Invalid JSON: single-quoted string"));
-
+  if (len == 0)
+    return TRUE;
   if (parser->n_held > 0)
     {
       /* Complete the held character with the first bytes of this piece. */
@@ -312,6 +371,95 @@ gmo_json_parser_feed (GmoJsonParser *parser, const gchar *data, gsize len, GErro
     return FALSE;
   memcpy (parser->held, data + len - tail, tail);
   parser->n_held = tail;
+  return TRUE;
+}
+
+/**
+ * gmo_json_parser_divert:
+ * @parser: a parser that was fed nothing yet
+ * @key: (transfer none): the name of a member of the top-level object; it
+ *   must outlive @parser
+ * @sink: gets the bytes of that member's value, a string, piece by piece
+ *   (never an escape: a backslash is passed on for @sink to refuse); with
+ *   %NULL data when the parser is reset, to start again
+ * @user_data: for @sink
+ *
+ * Keeps the value of one large string member out of json-c: the tokener
+ * would copy all of it into its buffer and then into the value. The value
+ * then holds "" for that member. A second member of that name is an error.
+ */
+void
+gmo_json_parser_divert (GmoJsonParser *parser, const gchar *key, GmoJsonStringSink sink,
+                        gpointer user_data)
+{
+  g_return_if_fail (parser->total == 0);
+  g_return_if_fail (key != NULL && *key != '\0' && strchr (key, '\\') == NULL);
+
+  parser->divert_key = key;
+  parser->divert_sink = sink;
+  parser->divert_data = user_data;
+}
+
+/**
+ * gmo_json_parser_feed:
+ * @parser: a parser
+ * @data: the next bytes of the document
+ * @len: their length
+ * @error: return location for an error of the parser's class
+ *
+ * Returns: %FALSE, with @error set, as soon as the document is known to be
+ * bad; the parser is then done with.
+ */
+gboolean
+gmo_json_parser_feed (GmoJsonParser *parser, const gchar *data, gsize len, GError **error)
+{
+  g_return_val_if_fail (!parser->failed, FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+
+  if (len > G_MAXINT - parser->total)
+    return parser_fail (parser, error, _("JSON document too large"));
+  parser->total += len;
+  if (memchr (data, '\0', len) != NULL)
+    return parser_fail (parser, error, _("JSON document contains a NUL byte"));
+
+  while (len > 0)
+    {
+      gboolean single_quote = FALSE;
+      gsize n;
+
+      if (parser->diverting)
+        {
+          /* The value's bytes up to its closing quote go to the sink; the
+           * tokener gets the quotes alone, an empty string. */
+          const gchar *quote = memchr (data, '"', len);
+
+          n = quote != NULL ? (gsize) (quote - data) : len;
+          if (n > 0 && !parser->divert_sink (data, n, parser->divert_data, error))
+            {
+              parser->failed = TRUE;
+              return FALSE;
+            }
+          data += n;
+          len -= n;
+          if (quote == NULL)
+            break;
+          parser->diverting = FALSE;
+        }
+      n = scan (parser, data, len, &single_quote);
+      if (single_quote)
+        return parser_fail (parser, error, _("Invalid JSON: single-quoted string"));
+      if (parser->diverting)
+        {
+          /* I-JSON: names are unique; a second one would add to the first. */
+          if (parser->diverted)
+            return parser_fail (parser, error, _("Invalid JSON: a member appears twice"));
+          parser->diverted = TRUE;
+        }
+      if (!feed_tokener (parser, data, n, error))
+        return FALSE;
+      data += n;
+      len -= n;
+    }
   return TRUE;
 }
 

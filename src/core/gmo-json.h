@@ -17,6 +17,11 @@ json_object *gmo_json_parse (const gchar *data, gsize len, GmoError code, GError
 typedef struct _GmoJsonParser GmoJsonParser;
 GmoJsonParser *gmo_json_parser_new (GmoError code);
 void gmo_json_parser_reset (GmoJsonParser *parser);
+/* Gets the bytes of a diverted string member; %NULL @data: start again. */
+typedef gboolean (*GmoJsonStringSink) (const gchar *data, gsize len, gpointer user_data,
+                                       GError **error);
+void gmo_json_parser_divert (GmoJsonParser *parser, const gchar *key, GmoJsonStringSink sink,
+                             gpointer user_data);
 gboolean gmo_json_parser_feed (GmoJsonParser *parser, const gchar *data, gsize len,
                                GError **error);
 json_object *gmo_json_parser_finish (GmoJsonParser *parser, GError **error);

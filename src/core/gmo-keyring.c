@@ -129,6 +129,30 @@ gmo_keyring_connect (GCancellable *cancellable, GError **error)
   return connection != NULL;
 }
 
+/**
+ * gmo_keyring_watch:
+ * @connection: the session bus
+ * @callback: called for each signal of the Secret Service and for each
+ *   change of its owner, in the thread-default main context of the caller
+ * @user_data: for @callback
+ *
+ * Asks the bus for the signals that say the keyring changed: every signal of
+ * the Secret Service (items created, changed or deleted, collections locked,
+ * created or deleted) and the replacement or end of its daemon. The bus
+ * sends them in order with everything else, so that after a round trip to
+ * the bus every change another process has finished is in.
+ */
+void
+gmo_keyring_watch (GDBusConnection *connection, GDBusSignalCallback callback, gpointer user_data)
+{
+  g_dbus_connection_signal_subscribe (connection, GMO_KEYRING_SERVICE_NAME, NULL, NULL, NULL, NULL,
+                                      G_DBUS_SIGNAL_FLAGS_NONE, callback, user_data, NULL);
+  g_dbus_connection_signal_subscribe (connection, "org.freedesktop.DBus", "org.freedesktop.DBus",
+                                      "NameOwnerChanged", "/org/freedesktop/DBus",
+                                      GMO_KEYRING_SERVICE_NAME, G_DBUS_SIGNAL_FLAGS_NONE, callback,
+                                      user_data, NULL);
+}
+
 /* libsecret keeps one SecretService per process, bound to the daemon it
  * first met. In a process that does not run the main loop (the MCP server)
  * it never hears that the daemon was replaced or restarted, and every later
@@ -202,9 +226,14 @@ gmo_keyring_search (const SecretSchema *schema, GHashTable *attributes, const gc
 
   for (guint attempt = 0; attempt < 2; attempt++)
     {
+      /* Held until libsecret has its own reference: GLib forgets the bus
+       * with its last reference, and libsecret would connect once more. */
+      g_autoptr (GDBusConnection) bus = NULL;
+
       g_clear_error (&local_error);
       g_clear_object (&service);
-      if (!gmo_keyring_connect (cancellable, error))
+      bus = gmo_keyring_get_bus (cancellable, error);
+      if (bus == NULL)
         return FALSE;
       service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
       if (service != NULL)

@@ -16,6 +16,7 @@
 #include "gmo-autocleanups.h"
 #include "gmo-error.h"
 #include "gmo-mime.h"
+#include "gmo-mime-private.h"
 
 /* Nesting of multiparts and attached messages we follow; GMime has its own
  * limit on what it parses, this one keeps our walk's stack small. */
@@ -86,10 +87,10 @@ gmo_mime_message_free (GmoMimeMessage *message)
 typedef struct
 {
   GMimeParserOptions *options; /* borrowed: for the 8-bit fallback */
-  GString *plain;              /* every text/plain part, in order */
+  GmoMimeWindow plain;         /* every text/plain part, in order: the caller's window */
   gsize plain_size;
   gboolean has_plain;
-  GString *html;               /* every text/html part, for a message without text/plain */
+  GmoMimeWindow html;          /* every text/html part, whole, for a message without text/plain */
   gsize html_size;
   GPtrArray *attachments;
 } Walk;
@@ -101,75 +102,6 @@ utf8_dup (const gchar *text)
   if (text == NULL)
     return g_strdup ("");
   return g_utf8_make_valid (text, -1);
-}
-
-static gboolean
-charset_is_utf8 (const gchar *charset)
-{
-  return g_ascii_strcasecmp (charset, "utf-8") == 0 || g_ascii_strcasecmp (charset, "utf8") == 0
-         || g_ascii_strcasecmp (charset, "us-ascii") == 0
-         || g_ascii_strcasecmp (charset, "ascii") == 0;
-}
-
-/* Appends the text of @part to @out, in UTF-8 with LF line ends, and adds
- * the count of its transfer-decoded bytes to @io_size. */
-static void
-append_part_text (Walk *walk, GMimePart *part, GString *out, gsize *io_size)
-{
-  GMimeDataWrapper *content = g_mime_part_get_content (part);
-  const gchar *charset = g_mime_object_get_content_type_parameter (GMIME_OBJECT (part), "charset");
-  g_autoptr (GMimeStream) memory = NULL;
-  g_autoptr (GMimeStream) filtered = NULL;
-  g_autoptr (GMimeFilter) counter = NULL;
-  g_autoptr (GMimeFilter) convert = NULL;
-  g_autoptr (GMimeFilter) newlines = NULL;
-  GByteArray *bytes;
-
-  if (content == NULL)
-    return;
-  memory = g_mime_stream_mem_new ();
-  filtered = g_mime_stream_filter_new (memory);
-  /* The "best encoding" filter passes data through unchanged and counts it:
-   * the decoded size, before the charset changes it. */
-  counter = g_mime_filter_best_new (GMIME_FILTER_BEST_ENCODING);
-  g_mime_stream_filter_add (GMIME_STREAM_FILTER (filtered), counter);
-  if (charset != NULL && !charset_is_utf8 (charset))
-    convert = g_mime_filter_charset_new (charset, "UTF-8");
-  if (convert != NULL)
-    g_mime_stream_filter_add (GMIME_STREAM_FILTER (filtered), convert);
-  newlines = g_mime_filter_dos2unix_new (FALSE);
-  g_mime_stream_filter_add (GMIME_STREAM_FILTER (filtered), newlines);
-  /* Decodes the transfer encoding (base64, quoted-printable) on the way. */
-  if (g_mime_data_wrapper_write_to_stream (content, filtered) < 0
-      || g_mime_stream_flush (filtered) < 0)
-    g_debug ("a text part could not be decoded completely");
-  *io_size += GMIME_FILTER_BEST (counter)->total;
-
-  bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (memory));
-  /* A NUL would silently cut the text short. */
-  for (guint i = 0; i < bytes->len; i++)
-    if (bytes->data[i] == '\0')
-      bytes->data[i] = ' ';
-  if (out->len > 0 && out->str[out->len - 1] != '\n')
-    g_string_append_c (out, '\n');
-  if (g_utf8_validate ((const gchar *) bytes->data, bytes->len, NULL))
-    g_string_append_len (out, (const gchar *) bytes->data, bytes->len);
-  else if (convert == NULL)
-    {
-      /* No charset, a wrong one or one iconv does not know: GMime picks the
-       * fallback charset that converts best. */
-      g_autofree gchar *text
-          = g_mime_utils_decode_8bit (walk->options, (const gchar *) bytes->data, bytes->len);
-      g_autofree gchar *valid = g_utf8_make_valid (text, -1);
-
-      g_string_append (out, valid);
-    }
-  else
-    {
-      g_autofree gchar *valid = g_utf8_make_valid ((const gchar *) bytes->data, bytes->len);
-
-      g_string_append (out, valid);
-    }
 }
 
 static gboolean
@@ -274,10 +206,10 @@ walk_object (Walk *walk, GMimeObject *object, guint depth)
       else if (g_mime_content_type_is_type (type, "text", "plain"))
         {
           walk->has_plain = TRUE;
-          append_part_text (walk, part, walk->plain, &walk->plain_size);
+          gmo_mime_part_text (part, walk->options, &walk->plain, &walk->plain_size);
         }
       else if (g_mime_content_type_is_type (type, "text", "html"))
-        append_part_text (walk, part, walk->html, &walk->html_size);
+        gmo_mime_part_text (part, walk->options, &walk->html, &walk->html_size);
     }
 }
 
@@ -358,12 +290,34 @@ fill_headers (GmoMimeMessage *out, GMimeMessage *message)
  * @error: return location for an error
  *
  * Reads @raw with GMime (without copying it) into its decoded headers, its
- * readable text and the list of its attachments.
+ * whole readable text and the list of its attachments.
  *
  * Returns: (transfer full): the message, or %NULL with @error set.
  */
 GmoMimeMessage *
 gmo_mime_parse (GBytes *raw, GmoError code, GError **error)
+{
+  return gmo_mime_parse_window (raw, 0, G_MAXLONG, code, error);
+}
+
+/**
+ * gmo_mime_parse_window:
+ * @raw: an RFC 5322 message
+ * @offset: the first character of the readable text wanted (a negative one
+ *   counts as 0)
+ * @n_chars: how many characters of it at most
+ * @code: as for gmo_mime_parse()
+ * @error: return location for an error
+ *
+ * gmo_mime_parse() keeping only characters [@offset, @offset + @n_chars) of
+ * the readable text in the message's text, which are read from GMime a
+ * block at a time: a large message costs little more than its own bytes.
+ * text_chars counts the characters of the whole text all the same.
+ *
+ * Returns: (transfer full): the message, or %NULL with @error set.
+ */
+GmoMimeMessage *
+gmo_mime_parse_window (GBytes *raw, glong offset, glong n_chars, GmoError code, GError **error)
 {
   g_autoptr (GmoMimeMessage) out = NULL;
   g_autoptr (GMimeParserOptions) options = NULL;
@@ -404,25 +358,32 @@ gmo_mime_parse (GBytes *raw, GmoError code, GError **error)
       out = g_new0 (GmoMimeMessage, 1);
       fill_headers (out, message);
       walk.options = options;
-      walk.plain = g_string_new (NULL);
-      walk.html = g_string_new (NULL);
+      gmo_mime_window_init (&walk.plain, offset, n_chars);
+      gmo_mime_window_init (&walk.html, 0, G_MAXLONG);
       walk.attachments = g_ptr_array_new_with_free_func (attachment_free);
       if (g_mime_message_get_mime_part (message) != NULL)
         walk_object (&walk, g_mime_message_get_mime_part (message), 0);
-      if (walk.has_plain || walk.html->len == 0)
+      if (walk.has_plain || walk.html.bytes == 0)
         {
-          out->text = g_string_free (g_steal_pointer (&walk.plain), FALSE);
+          out->text = g_string_free (g_steal_pointer (&walk.plain.text), FALSE);
+          out->text_chars = walk.plain.seen;
           out->text_size = walk.plain_size;
         }
       else
         {
-          out->text = gmo_mime_html_to_text (walk.html->str);
+          /* HTML becomes text whole; then the window is cut from it. */
+          g_autofree gchar *text = gmo_mime_html_to_text (walk.html.text->str);
+          GmoMimeWindow window;
+
+          gmo_mime_window_init (&window, offset, n_chars);
+          gmo_mime_window_append (&window, text, strlen (text));
+          out->text = g_string_free (g_steal_pointer (&window.text), FALSE);
+          out->text_chars = window.seen;
           out->text_size = walk.html_size;
         }
       out->attachments = g_steal_pointer (&walk.attachments);
-      if (walk.plain != NULL)
-        g_string_free (walk.plain, TRUE);
-      g_string_free (walk.html, TRUE);
+      gmo_mime_window_clear (&walk.plain);
+      gmo_mime_window_clear (&walk.html);
     }
 
   /* Everything that reads the stream goes before the bytes are handed back. */

@@ -38,8 +38,9 @@ typedef struct
   gchar **recipients;   /* addr-specs of To, Cc and Bcc, in order, never %NULL */
   /* The readable body: every text/plain part (recursively, in order) converted
    * to UTF-8 from its charset; when the message has none, its HTML converted
-   * to text. */
+   * to text. From gmo_mime_parse_window(), only the characters asked for. */
   gchar *text;
+  glong text_chars;     /* the whole readable body's length in characters */
   gsize text_size;      /* bytes of the decoded text parts, as the reference counts */
   GPtrArray *attachments; /* (element-type GmoMimeAttachment) */
 } GmoMimeMessage;
@@ -50,6 +51,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GmoMimeMessage, gmo_mime_message_free)
 /* Parses @raw; a message GMime cannot read fails with @code (USAGE for
  * input we were given, BAD_RESPONSE for what a server answered). */
 GmoMimeMessage *gmo_mime_parse (GBytes *raw, GmoError code, GError **error);
+/* The same, keeping characters [@offset, @offset + @n_chars) of the text. */
+GmoMimeMessage *gmo_mime_parse_window (GBytes *raw, glong offset, glong n_chars, GmoError code,
+                                       GError **error);
 
 /* Readable text from HTML: no tags, scripts or styles, entities decoded,
  * block elements and <br> as line breaks. */

@@ -7,6 +7,7 @@
 
 #include "gmo-broker.h"
 #include "gmo-daemon.h"
+#include "gmo-keyring.h"
 #include "gmo-store.h"
 #include "gmo-util.h"
 
@@ -229,8 +230,6 @@ gmo_daemon_cache_put (Daemon *daemon, const gchar *account, CachedToken *token)
 
 /* ---- the fast path, and the keyring's changes ---- */
 
-#define SECRETS_NAME "org.freedesktop.secrets"
-
 /* Whether @message is a signal saying that the keyring changed (see
  * cache_drop_all()). The bus sends us the Secret Service's signals because
  * gmo_daemon_watch_keyring() asked for them. */
@@ -254,7 +253,7 @@ is_keyring_change (GDBusMessage *message)
   if (body == NULL || !g_variant_is_of_type (body, G_VARIANT_TYPE ("(sss)")))
     return FALSE;
   g_variant_get (body, "(&sss)", &name, NULL, NULL);
-  return g_str_equal (name, SECRETS_NAME);
+  return g_str_equal (name, GMO_KEYRING_SERVICE_NAME);
 }
 
 /* The account and the margin of a cached-token request, if @message is one:
@@ -356,10 +355,5 @@ on_keyring_signal (GDBusConnection *connection, const gchar *sender, const gchar
 void
 gmo_daemon_watch_keyring (Daemon *daemon)
 {
-  g_dbus_connection_signal_subscribe (daemon->connection, SECRETS_NAME, NULL, NULL, NULL, NULL,
-                                      G_DBUS_SIGNAL_FLAGS_NONE, on_keyring_signal, NULL, NULL);
-  g_dbus_connection_signal_subscribe (daemon->connection, "org.freedesktop.DBus",
-                                      "org.freedesktop.DBus", "NameOwnerChanged",
-                                      "/org/freedesktop/DBus", SECRETS_NAME,
-                                      G_DBUS_SIGNAL_FLAGS_NONE, on_keyring_signal, NULL, NULL);
+  gmo_keyring_watch (daemon->connection, on_keyring_signal, NULL);
 }

@@ -74,14 +74,15 @@ recent_email_new (GmoGmail *gmail, const gchar *id, GError **error)
 {
   g_autoptr (json_object) meta = NULL;
   g_autoptr (GmoMimeMessage) message = NULL;
-  g_autofree gchar *body = NULL;
+  const gchar *body;
   json_object *email;
   glong total = 0;
 
-  message = gmo_mcp_mail_fetch (gmail, id, &meta, error);
+  message = gmo_mcp_mail_fetch (gmail, id, 0, DROPIN_CHUNK_CHARS, &meta, error);
   if (message == NULL)
     return NULL;
-  body = gmo_mime_utf8_chunk (message->text, 0, DROPIN_CHUNK_CHARS, &total);
+  body = message->text;
+  total = message->text_chars;
 
   email = json_object_new_object ();
   json_object_object_add (email, "id", gmo_mcp_mail_string (meta, "id"));
@@ -181,7 +182,7 @@ tool_get_email_body_chunk (json_object *arguments, gboolean *out_is_error)
   g_autoptr (json_object) meta = NULL;
   g_autoptr (GmoMimeMessage) message = NULL;
   g_autofree gchar *first = NULL;
-  g_autofree gchar *body = NULL;
+  const gchar *body;
   const gchar *message_id = NULL;
   const gchar *thread_id = NULL;
   json_object *result;
@@ -207,10 +208,12 @@ tool_get_email_body_chunk (json_object *arguments, gboolean *out_is_error)
       message_id = first;
     }
 
-  message = gmo_mcp_mail_fetch (gmail, message_id, &meta, &error);
+  message = gmo_mcp_mail_fetch (gmail, message_id, (glong) offset, DROPIN_CHUNK_CHARS, &meta,
+                                &error);
   if (message == NULL)
     goto out;
-  body = gmo_mime_utf8_chunk (message->text, (glong) offset, DROPIN_CHUNK_CHARS, &total);
+  body = message->text;
+  total = message->text_chars;
   chunk_size = g_utf8_strlen (body, -1);
 
   result = json_object_new_object ();

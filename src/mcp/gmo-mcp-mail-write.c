@@ -104,7 +104,8 @@ compose_reply (Compose *compose, GmoGmail *gmail, const gchar *reply_to, GError 
   const GmoMimeMessage *original;
   const gchar *subject = compose->draft.subject;
 
-  compose->original = gmo_mcp_mail_fetch (gmail, reply_to, &meta, error);
+  /* Its headers are what a reply takes: none of its body. */
+  compose->original = gmo_mcp_mail_fetch (gmail, reply_to, 0, 0, &meta, error);
   if (compose->original == NULL)
     return FALSE;
   original = compose->original;

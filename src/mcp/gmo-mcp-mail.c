@@ -337,7 +337,7 @@ tool_read_message (json_object *arguments, gboolean *out_is_error)
   g_autoptr (json_object) meta = NULL;
   g_autoptr (GmoMimeMessage) message = NULL;
   g_autofree gchar *id = NULL;
-  g_autofree gchar *body = NULL;
+  const gchar *body;
   const gchar *message_id = NULL;
   const gchar *thread_id = NULL;
   json_object *result;
@@ -362,10 +362,11 @@ tool_read_message (json_object *arguments, gboolean *out_is_error)
   id = g_strdup (message_id);
   if (thread_id != NULL && (thread = thread_json_new (gmail, thread_id, &id, &error)) == NULL)
     goto out;
-  message = gmo_mcp_mail_fetch (gmail, id, &meta, &error);
+  message = gmo_mcp_mail_fetch (gmail, id, (glong) offset, (glong) max_chars, &meta, &error);
   if (message == NULL)
     goto out;
-  body = gmo_mime_utf8_chunk (message->text, (glong) offset, (glong) max_chars, &total);
+  body = message->text;
+  total = message->text_chars;
   n_chars = g_utf8_strlen (body, -1);
 
   result = gmo_mcp_mail_result_new (gmail);

@@ -9,6 +9,7 @@
 #include "gmo-autocleanups.h"
 #include "gmo-broker.h"
 #include "gmo-cli.h"
+#include "gmo-curl.h"
 #include "gmo-error.h"
 #include "gmo-json.h"
 #include "gmo-mcp-tools.h"
@@ -114,48 +115,6 @@ out:
 }
 
 /**
- * gmo_mcp_pick_account:
- * @arguments: a call's arguments, with an optional "account"
- * @error: return location for an error
- *
- * Returns: (transfer full): the account to use: the argument, else the only
- * stored one.
- */
-gchar *
-gmo_mcp_pick_account (json_object *arguments, GError **error)
-{
-  const gchar *account = NULL;
-  g_autoptr (GPtrArray) grants = NULL;
-  g_autoptr (GString) names = NULL;
-
-  if (!gmo_mcp_args_get_string (arguments, "account", &account, error))
-    return NULL;
-  if (account != NULL)
-    return g_strdup (account);
-
-  grants = gmo_store_list (NULL, error);
-  if (grants == NULL)
-    return NULL;
-  if (grants->len == 1)
-    return g_strdup (((GmoGrant *) g_ptr_array_index (grants, 0))->account);
-  if (grants->len == 0)
-    {
-      g_set_error (error, GMO_ERROR, GMO_ERROR_NO_ACCOUNT,
-                   _("No account is stored; add one with “gmail-oauth login” or "
-                     "“gmail-oauth import”"));
-      return NULL;
-    }
-  names = g_string_new (NULL);
-  for (guint i = 0; i < grants->len; i++)
-    g_string_append_printf (names, "%s%s", i > 0 ? ", " : "",
-                            ((GmoGrant *) g_ptr_array_index (grants, i))->account);
-  g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
-               _("Several accounts are stored (%s); name one in the account argument"),
-               names->str);
-  return NULL;
-}
-
-/**
  * gmo_mcp_gmail_new:
  * @arguments: a call's arguments, with an optional "account"
  * @error: return location for an error
@@ -166,8 +125,12 @@ gmo_mcp_pick_account (json_object *arguments, GError **error)
 GmoGmail *
 gmo_mcp_gmail_new (json_object *arguments, GError **error)
 {
-  g_autofree gchar *account = gmo_mcp_pick_account (arguments, error);
+  g_autofree gchar *account = NULL;
 
+  /* The first call reads the keyring before its request: libcurl loads
+   * meanwhile. */
+  gmo_curl_preload ();
+  account = gmo_mcp_pick_account (arguments, error);
   if (account == NULL)
     return NULL;
   return gmo_gmail_new (account, error);
@@ -265,17 +228,22 @@ gmo_mcp_mail_labels (json_object *message)
  * gmo_mcp_mail_fetch:
  * @gmail: a client
  * @id: a message id
+ * @offset: the first character of the body wanted
+ * @n_chars: how many characters of it at most
  * @out_meta: (out) (transfer full) (optional): Gmail's answer without "raw"
  * @error: return location for an error
  *
  * Reads a message whole (format=raw) and decodes it with GMime, so that every
  * charset and transfer encoding is read the same way whatever Gmail's own
- * parse of it would give.
+ * parse of it would give. Only characters [@offset, @offset + @n_chars) of
+ * its body are kept, in text (text_chars counts them all): a tool answers a
+ * chunk of it, and a large message costs little more than its own bytes.
  *
  * Returns: (transfer full): the message.
  */
 GmoMimeMessage *
-gmo_mcp_mail_fetch (GmoGmail *gmail, const gchar *id, json_object **out_meta, GError **error)
+gmo_mcp_mail_fetch (GmoGmail *gmail, const gchar *id, glong offset, glong n_chars,
+                    json_object **out_meta, GError **error)
 {
   g_autoptr (json_object) meta = NULL;
   g_autoptr (GBytes) raw = gmo_gmail_get_raw (gmail, id, &meta, NULL, error);
@@ -283,7 +251,7 @@ gmo_mcp_mail_fetch (GmoGmail *gmail, const gchar *id, json_object **out_meta, GE
 
   if (raw == NULL)
     return NULL;
-  message = gmo_mime_parse (raw, GMO_ERROR_BAD_RESPONSE, error);
+  message = gmo_mime_parse_window (raw, offset, n_chars, GMO_ERROR_BAD_RESPONSE, error);
   if (message != NULL && out_meta != NULL)
     *out_meta = g_steal_pointer (&meta);
   return message;

@@ -18,11 +18,12 @@ const GmoMcpTool *gmo_mcp_dropin_tools (gsize *out_n);
 const GmoMcpTool *gmo_mcp_mail_tools (gsize *out_n);
 const GmoMcpTool *gmo_mcp_mail_write_tools (gsize *out_n);
 
-/* Shared by the tool files. */
+/* Shared by the tool files. The account a call names, else the only one
+ * stored (gmo-mcp-account.c). */
 gchar *gmo_mcp_pick_account (json_object *arguments, GError **error);
 GmoGmail *gmo_mcp_gmail_new (json_object *arguments, GError **error);
-GmoMimeMessage *gmo_mcp_mail_fetch (GmoGmail *gmail, const gchar *id, json_object **out_meta,
-                                    GError **error);
+GmoMimeMessage *gmo_mcp_mail_fetch (GmoGmail *gmail, const gchar *id, glong offset,
+                                    glong n_chars, json_object **out_meta, GError **error);
 json_object *gmo_mcp_mail_labels (json_object *message);
 json_object *gmo_mcp_mail_string (json_object *message, const gchar *key);
 json_object *gmo_mcp_mail_result_new (GmoGmail *gmail);
