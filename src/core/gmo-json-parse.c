@@ -30,91 +30,6 @@ hex4 (const gchar *p, const gchar *end)
   return value;
 }
 
-/* Checks the \u escape whose 'u' is at *@p, and moves *@p to its last
- * character: FALSE for a lone UTF-16 surrogate. A malformed escape is left to
- * json-c, which refuses it. */
-static gboolean
-unicode_escape_ok (const gchar **p, const gchar *end)
-{
-  gint unit = hex4 (*p + 1, end);
-
-  if (unit < 0xD800 || unit > 0xDFFF)
-    {
-      *p += unit < 0 ? 0 : 4;
-      return TRUE;
-    }
-  /* A high surrogate must be followed by the escape of a low one. */
-  if (unit >= 0xDC00 || end - *p < 11 || (*p)[5] != '\\' || (*p)[6] != 'u')
-    return FALSE;
-  unit = hex4 (*p + 7, end);
-  if (unit < 0xDC00 || unit > 0xDFFF)
-    return FALSE;
-  *p += 10;
-  return TRUE;
-}
-
-/* An integer of @len bytes at @p fits in 64 bits (signed when negative). */
-static gboolean
-integer_fits (const gchar *p, gsize len)
-{
-  g_autofree gchar *text = NULL;
-  g_autoptr (GError) error = NULL;
-
-  /* Up to 18 characters, "999999999999999999" at most, always fit. */
-  if (len < 19)
-    return TRUE;
-  text = g_strndup (p, len);
-  if (*text == '-')
-    g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, NULL, &error);
-  else
-    g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, NULL, &error);
-  /* A malformed number is json-c's to refuse. */
-  return !g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS);
-}
-
-/* What json-c 0.16 lets through or silently changes although RFC 8259 (or
- * RFC 7493's I-JSON) does not allow it: 'single-quoted' strings, even in
- * strict mode; \u escapes of lone UTF-16 surrogates, which it turns into
- * U+FFFD; integers beyond 64 bits, which it saturates. Returns the problem
- * (untranslated), or %NULL. */
-static const gchar *
-lexical_problem (const gchar *data, gsize len)
-{
-  const gchar *end = data + len;
-  gboolean in_string = FALSE;
-
-  for (const gchar *p = data; p < end; p++)
-    {
-      if (in_string)
-        {
-          if (*p == '"')
-            in_string = FALSE;
-          else if (*p == '\\' && p + 1 < end && *++p == 'u' && !unicode_escape_ok (&p, end))
-            return N_("lone UTF-16 surrogate escape");
-        }
-      else if (*p == '"')
-        in_string = TRUE;
-      else if (*p == '\'')
-        return N_("single-quoted string");
-      else if (*p == '-' || g_ascii_isdigit (*p))
-        {
-          const gchar *start = p;
-          gboolean integer = TRUE;
-
-          while (p + 1 < end
-                 && (g_ascii_isdigit (p[1]) || p[1] == '.' || p[1] == 'e' || p[1] == 'E'
-                     || p[1] == '+' || p[1] == '-'))
-            {
-              p++;
-              integer = integer && g_ascii_isdigit (*p);
-            }
-          if (integer && !integer_fits (start, p + 1 - start))
-            return N_("integer beyond 64 bits");
-        }
-    }
-  return NULL;
-}
-
 /* One JSON document read in pieces, with the checks json-c does not make.
  * The tokener is freed as soon as the value is complete, so that its copy of
  * the longest string is gone before the caller uses the value. */
@@ -125,8 +40,11 @@ struct _GmoJsonParser
   json_object *value;   /* the value, once complete (NULL for `null`) */
   gboolean done;        /* the value is complete: only white space may follow */
   gboolean failed;
-  gboolean in_string;   /* for the single-quote check, across pieces */
-  gboolean escaped;
+  gboolean in_string;   /* for the lexical checks, across pieces: see scan() */
+  gchar escape[12];     /* the escape being read in a string: "\\uD83D\\uDE00" at most */
+  gsize n_escape;
+  GString *number;      /* the number being read outside strings, or NULL */
+  gboolean integer;     /* so far, number has only digits (after a sign) */
   gchar held[4];        /* an incomplete UTF-8 sequence at the end of a piece */
   gsize n_held;
   gsize total;
@@ -162,23 +80,187 @@ incomplete_utf8_tail (const gchar *data, gsize len)
   return 0;
 }
 
-/* json-c 0.16 accepts 'single-quoted' strings even in strict mode; RFC 8259
- * does not. A quote outside a double-quoted string is the tell. */
+/* An integer of @len bytes at @p fits in 64 bits (signed when negative). */
 static gboolean
-scan_single_quotes (GmoJsonParser *parser, const gchar *data, gsize len)
+integer_fits (const gchar *p, gsize len)
 {
-  for (gsize i = 0; i < len; i++)
+  g_autofree gchar *text = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* Up to 18 characters, "999999999999999999" at most, always fit. */
+  if (len < 19)
+    return TRUE;
+  text = g_strndup (p, len);
+  if (*text == '-')
+    g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, NULL, &error);
+  else
+    g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, NULL, &error);
+  /* A malformed number is json-c's to refuse. */
+  return !g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS);
+}
+
+/* Whether @text is a number as RFC 8259 writes them:
+ * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static gboolean
+number_is_valid (const gchar *text)
+{
+  const gchar *p = text;
+
+  if (*p == '-')
+    p++;
+  if (*p == '0')
+    p++;
+  else if (*p >= '1' && *p <= '9')
+    while (g_ascii_isdigit (*p))
+      p++;
+  else
+    return FALSE;
+  if (*p == '.')
     {
-      if (parser->escaped)
-        parser->escaped = FALSE;
-      else if (parser->in_string && data[i] == '\\')
-        parser->escaped = TRUE;
-      else if (data[i] == '"')
-        parser->in_string = !parser->in_string;
-      else if (!parser->in_string && data[i] == '\'')
-        return TRUE;
+      if (!g_ascii_isdigit (*++p))
+        return FALSE;
+      while (g_ascii_isdigit (*p))
+        p++;
     }
-  return FALSE;
+  if (*p == 'e' || *p == 'E')
+    {
+      p++;
+      if (*p == '+' || *p == '-')
+        p++;
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      while (g_ascii_isdigit (*p))
+        p++;
+    }
+  return *p == '\0';
+}
+
+/* The end of the number being read. json-c 0.16 takes "00" for 0, and "0-"
+ * for 0 when the '-' comes in the next piece; an integer must fit in 64
+ * bits. */
+static const gchar *
+scan_number_end (GmoJsonParser *parser)
+{
+  g_autoptr (GString) number = g_steal_pointer (&parser->number);
+
+  if (!number_is_valid (number->str))
+    return N_("malformed number");
+  if (parser->integer && !integer_fits (number->str, number->len))
+    return N_("integer beyond 64 bits");
+  return NULL;
+}
+
+/* One character of a \ escape in a string, the backslash already in
+ * parser->escape. A \u escape of a UTF-16 surrogate must be a high one
+ * followed by the escape of a low one; a malformed escape is left to
+ * json-c, which refuses it. Returns the problem, or %NULL. */
+static const gchar *
+scan_escape (GmoJsonParser *parser, gchar c)
+{
+  gint unit;
+
+  parser->escape[parser->n_escape++] = c;
+  switch (parser->n_escape)
+    {
+    case 2: /* \" \n ... end here */
+      if (c != 'u')
+        parser->n_escape = 0;
+      return NULL;
+    case 6:
+      unit = hex4 (parser->escape + 2, parser->escape + 6);
+      if (unit < 0)
+        break;
+      if (unit >= 0xDC00 && unit <= 0xDFFF)
+        return N_("lone UTF-16 surrogate escape");
+      if (unit < 0xD800 || unit > 0xDFFF)
+        parser->n_escape = 0;
+      return NULL;
+    case 7:
+      return c == '\\' ? NULL : N_("lone UTF-16 surrogate escape");
+    case 8:
+      return c == 'u' ? NULL : N_("lone UTF-16 surrogate escape");
+    case 12:
+      unit = hex4 (parser->escape + 8, parser->escape + 12);
+      parser->n_escape = 0;
+      return unit >= 0xDC00 && unit <= 0xDFFF ? NULL : N_("lone UTF-16 surrogate escape");
+    default: /* the other hex digits */
+      if (g_ascii_isxdigit (c))
+        return NULL;
+      break;
+    }
+  /* Not four hex digits: after a high surrogate, not the low one's. */
+  if (parser->n_escape > 8)
+    return N_("lone UTF-16 surrogate escape");
+  /* json-c refuses a malformed \u escape; its last character may still end
+   * the string or begin another escape. */
+  parser->n_escape = 0;
+  if (c == '"')
+    parser->in_string = FALSE;
+  else if (c == '\\')
+    parser->escape[parser->n_escape++] = c;
+  return NULL;
+}
+
+/* What json-c 0.16 lets through or silently changes although RFC 8259 (or
+ * RFC 7493's I-JSON) does not allow it: 'single-quoted' strings, NaN and
+ * Infinity, even in strict mode; \u escapes of lone UTF-16 surrogates, which
+ * it turns into U+FFFD; integers beyond 64 bits, which it saturates. Scans
+ * @len more bytes of the document, keeping its place across pieces. Returns
+ * the problem (untranslated), or %NULL. */
+static const gchar *
+scan (GmoJsonParser *parser, const gchar *data, gsize len)
+{
+  const gchar *problem = NULL;
+
+  for (gsize i = 0; problem == NULL && i < len; i++)
+    {
+      gchar c = data[i];
+
+      if (parser->number != NULL)
+        {
+          if (g_ascii_isdigit (c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')
+            {
+              g_string_append_c (parser->number, c);
+              parser->integer = parser->integer && g_ascii_isdigit (c);
+              continue;
+            }
+          problem = scan_number_end (parser);
+          if (problem != NULL)
+            break;
+        }
+      if (parser->in_string && parser->n_escape > 0)
+        problem = scan_escape (parser, c);
+      else if (parser->in_string && c == '\\')
+        parser->escape[parser->n_escape++] = c;
+      else if (c == '"')
+        parser->in_string = !parser->in_string;
+      else if (parser->in_string)
+        continue;
+      else if (c == '\'')
+        problem = N_("single-quoted string");
+      /* Outside strings, no JSON value starts with these letters: only
+       * json-c's NaN, Infinity and -Infinity do, even in strict mode. */
+      else if (c == 'N' || c == 'I')
+        problem = N_("NaN or Infinity");
+      else if (c == '-' || g_ascii_isdigit (c))
+        {
+          parser->number = g_string_new_len (&c, 1);
+          parser->integer = TRUE;
+        }
+    }
+  return problem;
+}
+
+/* The end of the document: what scan() still held. */
+static const gchar *
+scan_finish (GmoJsonParser *parser)
+{
+  if (parser->number != NULL)
+    return scan_number_end (parser);
+  /* A high surrogate's escape the document ends in, waiting for its low one. */
+  if (parser->in_string && parser->n_escape >= 6)
+    return N_("lone UTF-16 surrogate escape");
+  return NULL;
 }
 
 static gboolean
@@ -219,8 +301,10 @@ parser_tokenize (GmoJsonParser *parser, const gchar *data, gsize len, GError **e
       parser->done = TRUE;
       g_clear_pointer (&parser->tok, json_tokener_free);
     }
+  /* JSON's white space only, as json-c allows in the piece that ends the
+   * value: not the form feed or vertical tab of isspace(). */
   for (; end < len; end++)
-    if (!g_ascii_isspace (data[end]))
+    if (data[end] != ' ' && data[end] != '\t' && data[end] != '\n' && data[end] != '\r')
       return parser_fail (parser, error, _("Invalid JSON: trailing data after the value"));
   return TRUE;
 }
@@ -257,6 +341,8 @@ gmo_json_parser_reset (GmoJsonParser *parser)
 
   g_clear_pointer (&parser->tok, json_tokener_free);
   g_clear_pointer (&parser->value, json_object_put);
+  if (parser->number != NULL)
+    g_string_free (g_steal_pointer (&parser->number), TRUE);
   memset (parser, 0, sizeof *parser);
   parser->code = code;
   parser->tok = json_tokener_new_ex (GMO_JSON_MAX_DEPTH);
@@ -278,6 +364,7 @@ gmo_json_parser_reset (GmoJsonParser *parser)
 gboolean
 gmo_json_parser_feed (GmoJsonParser *parser, const gchar *data, gsize len, GError **error)
 {
+  const gchar *problem;
   gsize tail;
 
   g_return_val_if_fail (!parser->failed, FALSE);
@@ -288,8 +375,13 @@ gmo_json_parser_feed (GmoJsonParser *parser, const gchar *data, gsize len, GErro
   parser->total += len;
   if (memchr (data, '\0', len) != NULL)
     return parser_fail (parser, error, _("JSON document contains a NUL byte"));
-  if (scan_single_quotes (parser, data, len))
-    return parser_fail (parser, error, _("Invalid JSON: single-quoted string"));
+  problem = scan (parser, data, len);
+  if (problem != NULL)
+    {
+      g_autofree gchar *message = g_strdup_printf (_("Invalid JSON: %s"), _(problem));
+
+      return parser_fail (parser, error, message);
+    }
 
   if (parser->n_held > 0)
     {
@@ -326,7 +418,18 @@ gmo_json_parser_feed (GmoJsonParser *parser, const gchar *data, gsize len, GErro
 json_object *
 gmo_json_parser_finish (GmoJsonParser *parser, GError **error)
 {
+  const gchar *problem;
+
   g_return_val_if_fail (!parser->failed, NULL);
+
+  problem = scan_finish (parser);
+  if (problem != NULL)
+    {
+      g_autofree gchar *message = g_strdup_printf (_("Invalid JSON: %s"), _(problem));
+
+      parser_fail (parser, error, message);
+      return NULL;
+    }
 
   if (parser->n_held > 0)
     {
@@ -368,6 +471,8 @@ gmo_json_parser_free (GmoJsonParser *parser)
     return;
   g_clear_pointer (&parser->tok, json_tokener_free);
   g_clear_pointer (&parser->value, json_object_put);
+  if (parser->number != NULL)
+    g_string_free (parser->number, TRUE);
   g_free (parser);
 }
 
@@ -389,7 +494,6 @@ json_object *
 gmo_json_parse (const gchar *data, gsize len, GmoError code, GError **error)
 {
   g_autoptr (GmoJsonParser) parser = NULL;
-  const gchar *problem;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
@@ -406,17 +510,11 @@ gmo_json_parse (const gchar *data, gsize len, GmoError code, GError **error)
       g_set_error (error, GMO_ERROR, code, _("JSON document contains a NUL byte"));
       return NULL;
     }
-  /* What the parser checks piece by piece, and what only a whole document
-   * can show: see lexical_problem(). */
+  /* Said first, whatever else is wrong, as for a document in pieces the
+   * parser can say only when it gets there. */
   if (!g_utf8_validate_len (data, len, NULL))
     {
       g_set_error (error, GMO_ERROR, code, _("Invalid JSON: not valid UTF-8"));
-      return NULL;
-    }
-  problem = lexical_problem (data, len);
-  if (problem != NULL)
-    {
-      g_set_error (error, GMO_ERROR, code, _("Invalid JSON: %s"), _(problem));
       return NULL;
     }
   parser = gmo_json_parser_new (code);
