@@ -46,6 +46,8 @@ FAULT_ERRORS = {  # fault kind -> (status, JSON body)
 STATIC_FAULTS = {  # fault kind -> (status, content type, body)
     "504": (504, HTML, "<html><body>Gateway Timeout</body></html>"),
     "non_json": (200, HTML, "<html><body>Service Unavailable</body></html>"),
+    # JSON, but no object: json-c parses it to NULL, without an error.
+    "null_json": (200, JSON, "null"),
     "bad_json": (200, JSON, '{"token_type": "Bearer", "expires_in": 3599}'),
     "wrong_types": (200, JSON, '{"access_token": 12345, "expires_in": "soon", "token_type": "Bearer"}'),
     "nul_token": (200, JSON, '{"access_token": "ya29.a\\u0000b", "expires_in": 3599, "token_type": "Bearer"}'),

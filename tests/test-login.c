@@ -219,6 +219,7 @@ test_client_secrets (void)
     { "[]", NULL },
     { "{\"installed\":{\"client_id\":\"i\",\"client_secret\":\"s\"}} x", NULL },
     { "", NULL },
+    { " null ", NULL },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)

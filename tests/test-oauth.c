@@ -432,6 +432,7 @@ test_fault_bad_response (void)
     { "overlong_utf8", "not valid UTF-8" },
     { "overlong_utf8_scope", "not valid UTF-8" },
     { "lone_surrogate", "surrogate" },
+    { "null_json", "not a JSON object" },
   };
   g_autofree gchar *rt = setup_grant ();
 

@@ -73,11 +73,17 @@ gmo_cli_import_parse (const gchar *account, const gchar *contents, gsize len, GE
 {
   g_autoptr (GmoSecretJson) root = NULL;
   g_autoptr (GmoGrant) grant = NULL;
+  g_autoptr (GError) local_error = NULL;
   const gchar *type, *client_id, *client_secret, *refresh_token;
 
-  root = gmo_json_parse (contents, len, GMO_ERROR_USAGE, error);
-  if (root == NULL)
-    return NULL;
+  /* The document `null` parses, without an error, to %NULL, which has no
+   * client_id: refused below like any other document without one. */
+  root = gmo_json_parse (contents, len, GMO_ERROR_USAGE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
 
   type = gmo_json_get_string (root, "type");
   client_id = gmo_json_get_string (root, "client_id");

@@ -394,12 +394,18 @@ gmo_login_parse_client_secrets (const gchar *data, gsize len, gchar **out_client
                                 GmoSecret **out_client_secret, GError **error)
 {
   g_autoptr (GmoSecretJson) root = NULL;
+  g_autoptr (GError) local_error = NULL;
   json_object *installed = NULL;
   const gchar *client_id, *client_secret;
 
-  root = gmo_json_parse (data, len, GMO_ERROR_USAGE, error);
-  if (root == NULL)
-    return FALSE;
+  /* The document `null` parses, without an error, to %NULL: no object,
+   * refused below. */
+  root = gmo_json_parse (data, len, GMO_ERROR_USAGE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   if (json_object_is_type (root, json_type_object)
       && json_object_object_get_ex (root, "web", NULL))
     {

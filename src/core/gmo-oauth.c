@@ -295,7 +295,9 @@ gmo_oauth_token_from_answer (const GmoHttpAnswer *answer, gchar **out_details, G
 
   json = gmo_json_parse ((const gchar *) answer->body->data, answer->body->len,
                          GMO_ERROR_BAD_RESPONSE, &local_error);
-  if (json == NULL)
+  /* The document `null` parses, without an error, to %NULL: no token
+   * response either, which gmo_oauth_parse_token_response() says. */
+  if (local_error != NULL)
     {
       if (out_details != NULL)
         *out_details = g_strdup_printf ("HTTP %ld: %s", answer->status, local_error->message);
