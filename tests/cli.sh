@@ -46,6 +46,7 @@ is "$rc" 2 "a service_account file is refused"
 refused() { # refused JSON DESCRIPTION: importing JSON from stdin exits 2
   out=$(printf '%s' "$1" | gmail-oauth import other@example.com 2>&1); is "$?" 2 "$2"
 }
+refused 'null' "the JSON document null is refused, not taken for success"
 refused '{"type":false,"client_id":"x","client_secret":"y","refresh_token":"z"}' \
   "a type that is not a string is refused"
 refused '{"type":"authorized_user","client_id":"x","client_secret":true,"refresh_token":"z"}' \

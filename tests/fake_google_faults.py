@@ -36,6 +36,8 @@ STATIC_FAULTS = {  # fault kind -> (status, content type, body)
     "502_html": (502, HTML, "<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"),
     "504": (504, HTML, "<html><body>Gateway Timeout</body></html>"),
     "non_json": (200, HTML, "<html><body>Service Unavailable</body></html>"),
+    # JSON, but no object: json-c parses it to NULL, without an error.
+    "null_json": (200, JSON, "null"),
     "empty_200": (200, JSON, ""),
     "bad_json": (200, JSON, '{"token_type": "Bearer", "expires_in": 3599}'),
     "wrong_types": (200, JSON, '{"access_token": 12345, "expires_in": "soon", "token_type": "Bearer"}'),

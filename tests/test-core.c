@@ -142,6 +142,24 @@ test_json_invalid (void)
   }
 }
 
+/* Feeds @doc in the pieces that @cuts (ascending offsets) make. */
+static json_object *
+parse_in_pieces (const gchar *doc, gsize len, const gsize *cuts, guint n_cuts, GError **error)
+{
+  g_autoptr (GmoJsonParser) parser = gmo_json_parser_new (GMO_ERROR_BAD_RESPONSE);
+  gsize start = 0;
+
+  for (guint i = 0; i <= n_cuts; i++)
+    {
+      gsize end = i < n_cuts ? cuts[i] : len;
+
+      if (!gmo_json_parser_feed (parser, doc + start, end - start, error))
+        return NULL;
+      start = end;
+    }
+  return gmo_json_parser_finish (parser, error);
+}
+
 /* What json-c 0.16 lets through or changes silently is refused, saying why. */
 static void
 test_json_refused (void)
@@ -166,6 +184,15 @@ test_json_refused (void)
     { "[-9223372036854775809]", "beyond 64 bits" },
     { "[18446744073709551616]", "beyond 64 bits" },
     { "{\"a\": 123456789012345678901234567890}", "beyond 64 bits" },
+    { "[1]\f", "Invalid JSON" },
+    { "null \v", "Invalid JSON" },
+    { "NaN", "NaN or Infinity" },
+    { "00", "malformed number" },
+    { "0-", "Invalid JSON" },
+    { "[1.]", "malformed number" },
+    { "[-01, 1e]", "malformed number" },
+    { "[Infinity]", "NaN or Infinity" },
+    { "{\"a\": -Infinity}", "Invalid JSON" },
   };
   const char *accepted[] = {
     "[\"\\ud83d\\ude00\", \"\\\\ud800\", \"'\", \"\xf4\x8f\xbf\xbf\"]",
@@ -182,6 +209,33 @@ test_json_refused (void)
       g_assert_null (value);
       g_assert_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE);
       g_assert_nonnull (strstr (error->message, documents[i].message));
+    }
+  /* The same in pieces, one byte each, as a Gmail answer may arrive: each
+   * check keeps its place across the cuts. */
+  for (guint i = 0; i < G_N_ELEMENTS (documents); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (json_object) value = NULL;
+      gsize len = strlen (documents[i].text);
+      g_autofree gsize *cuts = g_new (gsize, len);
+
+      for (gsize c = 1; c < len; c++)
+        cuts[c - 1] = c;
+      value = parse_in_pieces (documents[i].text, len, cuts, (guint) len - 1, &error);
+      g_assert_null (value);
+      g_assert_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE);
+      g_assert_nonnull (strstr (error->message, documents[i].message));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      g_autoptr (json_object) value = NULL;
+      gsize len = strlen (accepted[i]);
+      g_autofree gsize *cuts = g_new (gsize, len);
+
+      for (gsize c = 1; c < len; c++)
+        cuts[c - 1] = c;
+      value = parse_in_pieces (accepted[i], len, cuts, (guint) len - 1, NULL);
+      g_assert_nonnull (value);
     }
   for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
     {
@@ -202,24 +256,6 @@ test_json_refused (void)
     g_assert_cmpuint (json_object_get_uint64 (json_object_array_get_idx (value, 2)), ==,
                       G_MAXUINT64);
   }
-}
-
-/* Feeds @doc in the pieces that @cuts (ascending offsets) make. */
-static json_object *
-parse_in_pieces (const gchar *doc, gsize len, const gsize *cuts, guint n_cuts, GError **error)
-{
-  g_autoptr (GmoJsonParser) parser = gmo_json_parser_new (GMO_ERROR_BAD_RESPONSE);
-  gsize start = 0;
-
-  for (guint i = 0; i <= n_cuts; i++)
-    {
-      gsize end = i < n_cuts ? cuts[i] : len;
-
-      if (!gmo_json_parser_feed (parser, doc + start, end - start, error))
-        return NULL;
-      start = end;
-    }
-  return gmo_json_parser_finish (parser, error);
 }
 
 static void

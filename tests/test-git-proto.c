@@ -264,6 +264,32 @@ test_secret_format (void)
   g_assert_cmpstr (credential_only->str, ==, "\nauthtype=Bearer\ncredential=tok");
 }
 
+/* What git's libsecret helper (or another program) left in an item reads
+ * back: the password, the lines we know, nothing else. */
+static void
+test_secret_parse (void)
+{
+  g_auto (GmoGitCredential) c = { 0 };
+  g_auto (GmoGitCredential) cred = { 0 };
+  g_autoptr (GmoSecretString) again = NULL;
+
+  gmo_git_storage_secret_parse ("pw\npassword_expiry_utc=1700000000\nnoise\nx=y\n"
+                                "oauth_refresh_token=rt",
+                                &c);
+  g_assert_cmpstr (c.password, ==, "pw");
+  g_assert_cmpint (c.password_expiry_utc, ==, 1700000000);
+  g_assert_cmpstr (c.oauth_refresh_token, ==, "rt");
+  g_assert_null (c.credential);
+  again = gmo_git_storage_secret_format (&c);
+  g_assert_cmpstr (again->str, ==, "pw\npassword_expiry_utc=1700000000\noauth_refresh_token=rt");
+
+  /* A credential's own item: no password. */
+  gmo_git_storage_secret_parse ("\nauthtype=Bearer\ncredential=tok", &cred);
+  g_assert_null (cred.password);
+  g_assert_cmpstr (cred.authtype, ==, "Bearer");
+  g_assert_cmpstr (cred.credential, ==, "tok");
+}
+
 static void
 test_answer_refuses_newlines (void)
 {
@@ -324,6 +350,7 @@ main (int argc, char **argv)
   g_test_add_func ("/git/read/dev-null", test_read_dev_null);
   g_test_add_func ("/git/storage/split-host", test_split_host);
   g_test_add_func ("/git/storage/secret-format", test_secret_format);
+  g_test_add_func ("/git/storage/secret-parse", test_secret_parse);
   g_test_add_func ("/git/answer/refuses-newlines", test_answer_refuses_newlines);
   g_test_add_func ("/git/main/usage", test_main_usage);
   g_test_add_func ("/git/main/get-empty-input", test_main_get_empty_input);

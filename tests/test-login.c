@@ -97,6 +97,32 @@ check_cases (const Case *cases, gsize n, gboolean pasted)
     }
 }
 
+/* The listener answers a head once it is complete, refuses binary bytes at
+ * once, and gives up on a head that never ends. */
+static void
+test_check_head (void)
+{
+  g_autofree gchar *long_head = g_strnfill (GMO_LOGIN_MAX_REQUEST_HEAD, 'a');
+  g_autoptr (GmoSecret) code = NULL;
+  g_autofree gchar *problem = NULL;
+  const gchar *complete = "GET /?state=" STATE "&code=c HTTP/1.1\r\nHost: x\r\n\r\n";
+
+#define CHECK(text, expected) \
+  g_assert_cmpint (gmo_login_check_head (text, strlen (text)), ==, GMO_LOGIN_HEAD_##expected)
+  CHECK ("GET /?code=x HTTP/1.1\r\nHost: x\r\n", PARTIAL);
+  CHECK (complete, COMPLETE);
+  CHECK ("GET / HTTP/1.1\n\n", COMPLETE);
+  CHECK ("\x16\x03\x01", NOT_TEXT);
+  CHECK ("GET /\xc3\xa9 HTTP/1.1\r\n\r\n", NOT_TEXT);
+  /* Headers after the request line may carry UTF-8. */
+  CHECK ("GET / HTTP/1.1\r\nX: \xc3\xa9\r\n\r\n", COMPLETE);
+  CHECK (long_head, TOO_LARGE);
+#undef CHECK
+  g_assert_cmpint (gmo_login_parse_request_head (complete, STATE, &code, &problem), ==,
+                   GMO_LOGIN_ANSWER_CODE);
+  g_assert_cmpstr (code, ==, "c");
+}
+
 static void
 test_request_line (void)
 {
@@ -193,6 +219,7 @@ test_client_secrets (void)
     { "[]", NULL },
     { "{\"installed\":{\"client_id\":\"i\",\"client_secret\":\"s\"}} x", NULL },
     { "", NULL },
+    { " null ", NULL },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -284,6 +311,7 @@ main (int argc, char **argv)
   g_test_add_func ("/login/random", test_random);
   g_test_add_func ("/login/pkce-challenge", test_pkce_challenge);
   g_test_add_func ("/login/auth-url", test_auth_url);
+  g_test_add_func ("/login/check-head", test_check_head);
   g_test_add_func ("/login/request-line", test_request_line);
   g_test_add_func ("/login/denied-message", test_denied_message);
   g_test_add_func ("/login/pasted", test_pasted);

@@ -444,6 +444,7 @@ test_fault_bad_response (void)
     { "redirect_other_host", "HTTP 307" },
     { "401_plain", "HTTP 401" },
     { "garbage", "HTTP/0.9" },
+    { "null_json", "not a JSON object" },
   };
   g_autofree gchar *rt = setup_grant ();
 

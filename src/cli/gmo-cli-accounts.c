@@ -54,16 +54,68 @@ read_import_source (const gchar *path, gsize *out_len, GError **error)
   return contents;
 }
 
+/**
+ * gmo_cli_import_parse:
+ * @account: the normalised account the grant is for
+ * @contents: Google's “authorized_user” JSON
+ * @len: its length
+ * @error: return location for a %GMO_ERROR_USAGE error
+ *
+ * Checks every field import takes: type and client_secret may be missing,
+ * but not of another JSON type; client_id and refresh_token are non-empty
+ * strings.
+ *
+ * Returns: (transfer full): the grant (without granted_at), or %NULL with
+ * @error set.
+ */
+GmoGrant *
+gmo_cli_import_parse (const gchar *account, const gchar *contents, gsize len, GError **error)
+{
+  g_autoptr (GmoSecretJson) root = NULL;
+  g_autoptr (GmoGrant) grant = NULL;
+  g_autoptr (GError) local_error = NULL;
+  const gchar *type, *client_id, *client_secret, *refresh_token;
+
+  /* The document `null` parses, without an error, to %NULL, which has no
+   * client_id: refused below like any other document without one. */
+  root = gmo_json_parse (contents, len, GMO_ERROR_USAGE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  type = gmo_json_get_string (root, "type");
+  client_id = gmo_json_get_string (root, "client_id");
+  client_secret = gmo_json_get_string (root, "client_secret");
+  refresh_token = gmo_json_get_string (root, "refresh_token");
+  if ((json_object_object_get_ex (root, "type", NULL) && g_strcmp0 (type, "authorized_user") != 0)
+      || (json_object_object_get_ex (root, "client_secret", NULL) && client_secret == NULL)
+      || client_id == NULL
+      || *client_id == '\0' || refresh_token == NULL || *refresh_token == '\0')
+    {
+      g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
+                   _("Not an “authorized_user” grant: it needs the strings client_id and "
+                     "refresh_token, and client_secret when the client has one"));
+      return NULL;
+    }
+
+  grant = gmo_grant_new (account);
+  grant->client_id = g_strdup (client_id);
+  grant->client_secret = gmo_secret_dup (client_secret);
+  grant->refresh_token = gmo_secret_dup (refresh_token);
+  grant->scopes = g_strdup (gmo_json_get_string (root, "scopes"));
+  return g_steal_pointer (&grant);
+}
+
 int
 gmo_cli_import (int argc, char **argv)
 {
   g_autoptr (GOptionContext) context = g_option_context_new (_("ACCOUNT [FILE]"));
   g_autoptr (GError) error = NULL;
-  g_autoptr (GmoSecretJson) root = NULL;
   g_autoptr (GmoGrant) grant = NULL;
   g_autofree gchar *account = NULL;
   g_autofree gchar *contents = NULL;
-  const gchar *type, *client_id, *client_secret, *refresh_token;
   gsize len = 0;
 
   g_option_context_set_summary (
@@ -78,32 +130,10 @@ gmo_cli_import (int argc, char **argv)
   contents = read_import_source (argc > 2 ? argv[2] : NULL, &len, &error);
   if (contents == NULL)
     goto out;
-  root = gmo_json_parse (contents, len, GMO_ERROR_USAGE, &error);
+  grant = gmo_cli_import_parse (account, contents, len, &error);
   gmo_wipe (contents, len);
-  if (root == NULL)
+  if (grant == NULL)
     goto out;
-
-  type = gmo_json_get_string (root, "type");
-  client_id = gmo_json_get_string (root, "client_id");
-  client_secret = gmo_json_get_string (root, "client_secret");
-  refresh_token = gmo_json_get_string (root, "refresh_token");
-  /* type and client_secret may be missing, but not of another JSON type. */
-  if ((json_object_object_get_ex (root, "type", NULL) && g_strcmp0 (type, "authorized_user") != 0)
-      || (json_object_object_get_ex (root, "client_secret", NULL) && client_secret == NULL)
-      || client_id == NULL
-      || *client_id == '\0' || refresh_token == NULL || *refresh_token == '\0')
-    {
-      g_set_error (&error, GMO_ERROR, GMO_ERROR_USAGE,
-                   _("Not an “authorized_user” grant: it needs the strings client_id and "
-                     "refresh_token, and client_secret when the client has one"));
-      goto out;
-    }
-
-  grant = gmo_grant_new (account);
-  grant->client_id = g_strdup (client_id);
-  grant->client_secret = gmo_secret_dup (client_secret);
-  grant->refresh_token = gmo_secret_dup (refresh_token);
-  grant->scopes = g_strdup (gmo_json_get_string (root, "scopes"));
   grant->granted_at = gmo_now ();
   if (!gmo_store_save (grant, NULL, &error))
     goto out;

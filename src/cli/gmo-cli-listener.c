@@ -17,7 +17,7 @@
 
 /* What the listener reads of one request, and for how long; the same bound
  * holds for one pasted line. */
-#define MAX_REQUEST_HEAD 8192
+#define MAX_REQUEST_HEAD GMO_LOGIN_MAX_REQUEST_HEAD
 #define CONNECTION_SECONDS 10
 /* Buffers are allocated once at this size, so that growing never leaves an
  * unwiped copy behind. */
@@ -166,14 +166,12 @@ client_respond (Client *client, const gchar *status, const gchar *title, const g
 static void
 client_handle (Client *client)
 {
-  g_autoptr (GmoSecret) line = NULL;
   g_autofree gchar *problem = NULL;
   GmoSecret *code = NULL;
-  const gchar *head = (const gchar *) client->head->data;
   GmoLoginAnswer answer;
 
-  line = gmo_secret_dup_len (head, strcspn (head, "\r\n"));
-  answer = gmo_login_parse_request_line (line, client->flow->state, &code, &problem);
+  answer = gmo_login_parse_request_head ((const gchar *) client->head->data, client->flow->state,
+                                         &code, &problem);
   switch (flow_take_answer (client->flow, answer, code, problem))
     {
     case GMO_LOGIN_ANSWER_CODE:
@@ -190,34 +188,11 @@ client_handle (Client *client)
     }
 }
 
-/* A browser's request head is text: ASCII in the request line (its query is
- * percent-encoded), no control character but CR, LF and tab anywhere. A NUL
- * or binary bytes (a TLS hello, a stray client) are refused at once, rather
- * than held until the deadline waiting for an end of head that may never
- * come. */
-static gboolean
-head_is_text (const GByteArray *head)
-{
-  const guint8 *newline = memchr (head->data, '\n', head->len);
-  gsize line_len = newline != NULL ? (gsize) (newline - head->data) : head->len;
-
-  for (gsize i = 0; i < head->len; i++)
-    {
-      guint8 c = head->data[i];
-
-      if ((g_ascii_iscntrl (c) && c != '\r' && c != '\n' && c != '\t')
-          || (c > 0x7f && i < line_len))
-        return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 on_client_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Client *client = user_data;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
-  const gchar *data;
 
   /* Hang-up, error, deadline, or the flow ended elsewhere: drop it. */
   if (n <= 0 || (client->flow->done && !client->answered))
@@ -236,15 +211,22 @@ on_client_read (GObject *source, GAsyncResult *result, gpointer user_data)
   /* Keep it a string for the search below; the NUL is not part of the length. */
   g_byte_array_append (client->head, (const guint8 *) "", 1);
   g_byte_array_set_size (client->head, client->head->len - 1);
-  data = (const gchar *) client->head->data;
-  if (!head_is_text (client->head))
-    client_respond (client, "400 Bad Request", _("Not an answer to this login"),
-                    _("The request is not text."));
-  else if (strstr (data, "\r\n\r\n") != NULL || strstr (data, "\n\n") != NULL)
-    client_handle (client);
-  else if (client->head->len >= MAX_REQUEST_HEAD)
-    client_respond (client, "431 Request Header Fields Too Large", _("Request too large"),
-                    _("The request is too large."));
+  switch (gmo_login_check_head ((const gchar *) client->head->data, client->head->len))
+    {
+    case GMO_LOGIN_HEAD_NOT_TEXT:
+      client_respond (client, "400 Bad Request", _("Not an answer to this login"),
+                      _("The request is not text."));
+      break;
+    case GMO_LOGIN_HEAD_COMPLETE:
+      client_handle (client);
+      break;
+    case GMO_LOGIN_HEAD_TOO_LARGE:
+      client_respond (client, "431 Request Header Fields Too Large", _("Request too large"),
+                      _("The request is too large."));
+      break;
+    case GMO_LOGIN_HEAD_PARTIAL:
+      break;
+    }
   client_read_more (client);
 }
 

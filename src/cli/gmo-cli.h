@@ -29,6 +29,8 @@ gboolean gmo_cli_parse_options (GOptionContext *context, int *argc, char ***argv
 gboolean gmo_cli_write_stdout (const gchar *text, GError **error);
 gchar *gmo_cli_read_stdin_secret (gsize max_len, GError **error);
 json_object *gmo_cli_grant_to_json (const GmoGrant *grant, gint64 now);
+GmoGrant *gmo_cli_import_parse (const gchar *account, const gchar *contents, gsize len,
+                                GError **error);
 
 /* The loopback listener of `login` (gmo-cli-listener.c). */
 GSocketService *gmo_cli_listen_loopback (guint16 port, guint16 *out_port, GError **error);

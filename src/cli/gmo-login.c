@@ -272,6 +272,61 @@ malformed:
 }
 
 /**
+ * gmo_login_check_head:
+ * @head: what a browser sent so far, followed by a NUL (not counted in @len)
+ * @len: its length
+ *
+ * A browser's request head is text: ASCII in the request line (its query is
+ * percent-encoded), no control character but CR, LF and tab anywhere. A NUL
+ * or binary bytes (a TLS hello, a stray client) are refused at once, rather
+ * than held until the deadline waiting for an end of head that may never
+ * come.
+ *
+ * Returns: whether the head is complete, may still be, or is refused.
+ */
+GmoLoginHead
+gmo_login_check_head (const gchar *head, gsize len)
+{
+  const gchar *newline = memchr (head, '\n', len);
+  gsize line_len = newline != NULL ? (gsize) (newline - head) : len;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar c = (guchar) head[i];
+
+      if ((g_ascii_iscntrl (c) && c != '\r' && c != '\n' && c != '\t')
+          || (c > 0x7f && i < line_len))
+        return GMO_LOGIN_HEAD_NOT_TEXT;
+    }
+  /* No NUL inside, as checked above: the head is one string. */
+  if (strstr (head, "\r\n\r\n") != NULL || strstr (head, "\n\n") != NULL)
+    return GMO_LOGIN_HEAD_COMPLETE;
+  if (len >= GMO_LOGIN_MAX_REQUEST_HEAD)
+    return GMO_LOGIN_HEAD_TOO_LARGE;
+  return GMO_LOGIN_HEAD_PARTIAL;
+}
+
+/**
+ * gmo_login_parse_request_head:
+ * @head: a complete request head, as gmo_login_check_head() found it
+ * @state: the state we sent
+ * @out_code: (out) (transfer full): the code, on %GMO_LOGIN_ANSWER_CODE
+ * @out_problem: (out) (transfer full): a one-line message otherwise
+ *
+ * Only the request line counts: the headers after it say nothing we use.
+ *
+ * Returns: what the request is.
+ */
+GmoLoginAnswer
+gmo_login_parse_request_head (const gchar *head, const gchar *state, GmoSecret **out_code,
+                              gchar **out_problem)
+{
+  g_autoptr (GmoSecret) line = gmo_secret_dup_len (head, strcspn (head, "\r\n"));
+
+  return gmo_login_parse_request_line (line, state, out_code, out_problem);
+}
+
+/**
  * gmo_login_parse_pasted:
  * @text: what the user pasted: the address the browser ended at
  * @redirect_uri: our redirect URI
@@ -339,12 +394,18 @@ gmo_login_parse_client_secrets (const gchar *data, gsize len, gchar **out_client
                                 GmoSecret **out_client_secret, GError **error)
 {
   g_autoptr (GmoSecretJson) root = NULL;
+  g_autoptr (GError) local_error = NULL;
   json_object *installed = NULL;
   const gchar *client_id, *client_secret;
 
-  root = gmo_json_parse (data, len, GMO_ERROR_USAGE, error);
-  if (root == NULL)
-    return FALSE;
+  /* The document `null` parses, without an error, to %NULL: no object,
+   * refused below. */
+  root = gmo_json_parse (data, len, GMO_ERROR_USAGE, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   if (json_object_is_type (root, json_type_object)
       && json_object_object_get_ex (root, "web", NULL))
     {

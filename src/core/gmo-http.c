@@ -19,6 +19,7 @@
 #include "gmo-curl.h"
 #include "gmo-error.h"
 #include "gmo-http.h"
+#include "gmo-http-private.h"
 #include "gmo-signals.h"
 
 #define CONNECT_TIMEOUT_MS 10000L
@@ -36,28 +37,6 @@
 
 static const gint64 backoff_ms[MAX_ATTEMPTS - 1] = { 1000, 2000 };
 
-/* What one HTTP attempt brought back. */
-typedef struct
-{
-  GCancellable *cancellable;     /* borrowed */
-  const GmoHttpRequest *request; /* borrowed: for its sink */
-  CURL *curl;                    /* borrowed, during the transfer */
-  GmoSecretBytes *body;          /* the response body: may hold tokens */
-  gsize capacity;                /* bytes reserved in body, so that it never reallocates unwiped */
-  gsize max_body;                /* the request's max_answer */
-  gsize delivered;               /* body bytes received, kept or given to the sink */
-  gboolean too_large;
-  gboolean sinking;              /* the body goes to the request's sink */
-  GError *sink_error;            /* why the sink refused the body */
-  gboolean setup_failed;         /* a curl_easy_setopt failed: nothing was sent */
-  long status;                   /* HTTP status, 0 when none arrived */
-  gint64 retry_after;            /* Retry-After in seconds, -1 when absent */
-  gint64 retry_at;               /* Retry-After as an HTTP-date, unix seconds, 0 when absent */
-  gint64 server_date;            /* Date header, unix seconds, 0 when absent */
-  gint64 received;               /* local receipt time, unix seconds */
-  gint64 signal_seen;            /* monotonic time a termination signal was first seen, or 0 */
-  gchar curl_error[CURL_ERROR_SIZE];
-} Reply;
 
 void
 gmo_http_answer_clear (GmoHttpAnswer *answer)
@@ -66,10 +45,10 @@ gmo_http_answer_clear (GmoHttpAnswer *answer)
   memset (answer, 0, sizeof *answer);
 }
 
-static size_t
-on_curl_write (char *data, size_t size, size_t nmemb, void *user_data)
+size_t
+gmo_http_on_curl_write (char *data, size_t size, size_t nmemb, void *user_data)
 {
-  Reply *reply = user_data;
+  GmoHttpReply *reply = user_data;
   gsize len = size * nmemb;
 
   if (len > reply->max_body - reply->delivered)
@@ -111,10 +90,10 @@ on_curl_write (char *data, size_t size, size_t nmemb, void *user_data)
 
 /* Captures Retry-After and Date; a status line starts a new response (after a
  * 100 Continue, for instance), so it forgets what an earlier one said. */
-static size_t
-on_curl_header (char *buffer, size_t size, size_t nitems, void *user_data)
+size_t
+gmo_http_on_curl_header (char *buffer, size_t size, size_t nitems, void *user_data)
 {
-  Reply *reply = user_data;
+  GmoHttpReply *reply = user_data;
   gsize len = size * nitems;
   g_autofree gchar *line = g_strstrip (g_strndup (buffer, len));
   guint64 seconds;
@@ -150,7 +129,7 @@ static int
 on_curl_progress (void *user_data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                   curl_off_t ulnow)
 {
-  Reply *reply = user_data;
+  GmoHttpReply *reply = user_data;
 
   /* Non-zero aborts the transfer with CURLE_ABORTED_BY_CALLBACK. A process
    * told to terminate waits only briefly for an answer that has not begun;
@@ -192,16 +171,11 @@ headers_wipe_free (struct curl_slist *headers)
 typedef struct curl_slist GmoSecretHeaders;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GmoSecretHeaders, headers_wipe_free)
 
-/* One attempt of @request within @timeout_ms, hardened as libcurl's security
- * advice says. Fills @reply (whose body is reset); returns curl's result. */
-static CURLcode
-http_attempt (const GmoHttpRequest *request, glong timeout_ms, Reply *reply)
+/* Makes @reply ready for an attempt of @request: an empty body, nothing
+ * heard yet. */
+void
+gmo_http_reply_reset (GmoHttpReply *reply, const GmoHttpRequest *request)
 {
-  g_autoptr (CURL) curl = NULL;
-  g_autoptr (GmoSecretHeaders) headers = NULL;
-  CURLcode rc = CURLE_OK;
-  gboolean post = g_str_equal (request->method, "POST");
-
   gmo_bytes_wipe_free (reply->body);
   reply->capacity = MIN (4096, request->max_answer);
   reply->max_body = request->max_answer;
@@ -218,7 +192,41 @@ http_attempt (const GmoHttpRequest *request, glong timeout_ms, Reply *reply)
   reply->server_date = 0;
   reply->curl_error[0] = '\0';
   reply->signal_seen = 0;
+}
 
+/* Frees what @reply holds: the body (wiped) and the sink's error. */
+void
+gmo_http_reply_clear (GmoHttpReply *reply)
+{
+  g_clear_pointer (&reply->body, gmo_bytes_wipe_free);
+  g_clear_error (&reply->sink_error);
+}
+
+/* The answer is in (reply->received is set): a Retry-After date becomes a
+ * delay. */
+void
+gmo_http_reply_received (GmoHttpReply *reply)
+{
+  if (reply->retry_at > 0)
+    {
+      /* An HTTP-date is measured on the server's clock when we know it. */
+      gint64 now = reply->server_date > 0 ? reply->server_date : reply->received;
+
+      reply->retry_after = MAX (reply->retry_at - now, 0);
+    }
+}
+
+/* One attempt of @request within @timeout_ms, hardened as libcurl's security
+ * advice says. Fills @reply (whose body is reset); returns curl's result. */
+static CURLcode
+http_attempt (const GmoHttpRequest *request, glong timeout_ms, GmoHttpReply *reply)
+{
+  g_autoptr (CURL) curl = NULL;
+  g_autoptr (GmoSecretHeaders) headers = NULL;
+  CURLcode rc = CURLE_OK;
+  gboolean post = g_str_equal (request->method, "POST");
+
+  gmo_http_reply_reset (reply, request);
   if (request->sink != NULL)
     request->sink (NULL, 0, request->sink_data, NULL);
 
@@ -266,9 +274,9 @@ http_attempt (const GmoHttpRequest *request, glong timeout_ms, Reply *reply)
     SETOPT (CURLOPT_HTTPGET, 1L);
   if (headers != NULL)
     SETOPT (CURLOPT_HTTPHEADER, headers);
-  SETOPT (CURLOPT_WRITEFUNCTION, on_curl_write);
+  SETOPT (CURLOPT_WRITEFUNCTION, gmo_http_on_curl_write);
   SETOPT (CURLOPT_WRITEDATA, reply);
-  SETOPT (CURLOPT_HEADERFUNCTION, on_curl_header);
+  SETOPT (CURLOPT_HEADERFUNCTION, gmo_http_on_curl_header);
   SETOPT (CURLOPT_HEADERDATA, reply);
   SETOPT (CURLOPT_XFERINFOFUNCTION, on_curl_progress);
   SETOPT (CURLOPT_XFERINFODATA, reply);
@@ -285,13 +293,7 @@ http_attempt (const GmoHttpRequest *request, glong timeout_ms, Reply *reply)
   reply->received = g_get_real_time () / G_USEC_PER_SEC;
   if (curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &reply->status) != CURLE_OK)
     reply->status = 0;
-  if (reply->retry_at > 0)
-    {
-      /* An HTTP-date is measured on the server's clock when we know it. */
-      gint64 now = reply->server_date > 0 ? reply->server_date : reply->received;
-
-      reply->retry_after = MAX (reply->retry_at - now, 0);
-    }
+  gmo_http_reply_received (reply);
   return rc;
 }
 
@@ -337,8 +339,8 @@ gmo_http_is_retryable_status (long status)
 
 /* Decides what one attempt amounted to: transport failures here, the
  * meaning of a complete answer by @classify. */
-static gboolean
-classify_attempt (const GmoHttpRequest *request, GmoHttpClassifyFunc classify, Reply *reply,
+gboolean
+gmo_http_classify_attempt (const GmoHttpRequest *request, GmoHttpClassifyFunc classify, GmoHttpReply *reply,
                   CURLcode rc, gboolean *retry, gchar **details, GError **error)
 {
   GmoHttpAnswer answer = { 0 };
@@ -461,7 +463,7 @@ gmo_http_perform (const GmoHttpRequest *request, GmoHttpClassifyFunc classify,
 {
   g_autofree gchar *details = NULL;
   g_autoptr (GError) local_error = NULL;
-  Reply reply = { .cancellable = cancellable };
+  GmoHttpReply reply = { .cancellable = cancellable };
   guint budget_ms = request->budget_ms > 0 ? request->budget_ms : TOTAL_BUDGET_MS;
   guint max_attempts = request->max_attempts > 0 ? MIN (request->max_attempts, MAX_ATTEMPTS)
                                                  : MAX_ATTEMPTS;
@@ -494,7 +496,7 @@ gmo_http_perform (const GmoHttpRequest *request, GmoHttpClassifyFunc classify,
       g_debug ("%s %s: attempt %u, timeout %" G_GINT64_FORMAT " ms", request->method,
                request->url, attempt, MIN (ATTEMPT_TIMEOUT_MS, remaining_ms));
       rc = http_attempt (request, (glong) MIN (ATTEMPT_TIMEOUT_MS, remaining_ms), &reply);
-      ok = classify_attempt (request, classify, &reply, rc, &retry, &details, &local_error);
+      ok = gmo_http_classify_attempt (request, classify, &reply, rc, &retry, &details, &local_error);
       g_debug ("%s %s: attempt %u: HTTP %ld, curl %d: %s", request->method, request->url,
                attempt, reply.status, rc, ok ? "success" : gmo_error_class_name (local_error));
       if (ok || !retry || attempt >= max_attempts)
@@ -541,7 +543,6 @@ gmo_http_perform (const GmoHttpRequest *request, GmoHttpClassifyFunc classify,
   if (out_details != NULL)
     *out_details = g_steal_pointer (&details);
   g_propagate_error (error, g_steal_pointer (&local_error));
-  gmo_bytes_wipe_free (reply.body);
-  g_clear_error (&reply.sink_error);
+  gmo_http_reply_clear (&reply);
   return FALSE;
 }

@@ -30,120 +30,38 @@ hex4 (const gchar *p, const gchar *end)
   return value;
 }
 
-/* Checks the \u escape whose 'u' is at *@p, and moves *@p to its last
- * character: FALSE for a lone UTF-16 surrogate. A malformed escape is left to
- * json-c, which refuses it. */
-static gboolean
-unicode_escape_ok (const gchar **p, const gchar *end)
-{
-  gint unit = hex4 (*p + 1, end);
-
-  if (unit < 0xD800 || unit > 0xDFFF)
-    {
-      *p += unit < 0 ? 0 : 4;
-      return TRUE;
-    }
-  /* A high surrogate must be followed by the escape of a low one. */
-  if (unit >= 0xDC00 || end - *p < 11 || (*p)[5] != '\\' || (*p)[6] != 'u')
-    return FALSE;
-  unit = hex4 (*p + 7, end);
-  if (unit < 0xDC00 || unit > 0xDFFF)
-    return FALSE;
-  *p += 10;
-  return TRUE;
-}
-
-/* An integer of @len bytes at @p fits in 64 bits (signed when negative). */
-static gboolean
-integer_fits (const gchar *p, gsize len)
-{
-  g_autofree gchar *text = NULL;
-  g_autoptr (GError) error = NULL;
-
-  /* Up to 18 characters, "999999999999999999" at most, always fit. */
-  if (len < 19)
-    return TRUE;
-  text = g_strndup (p, len);
-  if (*text == '-')
-    g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, NULL, &error);
-  else
-    g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, NULL, &error);
-  /* A malformed number is json-c's to refuse. */
-  return !g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS);
-}
-
-/* What json-c 0.16 lets through or silently changes although RFC 8259 (or
- * RFC 7493's I-JSON) does not allow it: 'single-quoted' strings, even in
- * strict mode; \u escapes of lone UTF-16 surrogates, which it turns into
- * U+FFFD; integers beyond 64 bits, which it saturates. Returns the problem
- * (untranslated), or %NULL. */
-static const gchar *
-lexical_problem (const gchar *data, gsize len)
-{
-  const gchar *end = data + len;
-  gboolean in_string = FALSE;
-
-  for (const gchar *p = data; p < end; p++)
-    {
-      if (in_string)
-        {
-          if (*p == '"')
-            in_string = FALSE;
-          else if (*p == '\\' && p + 1 < end && *++p == 'u' && !unicode_escape_ok (&p, end))
-            return N_("lone UTF-16 surrogate escape");
-        }
-      else if (*p == '"')
-        in_string = TRUE;
-      else if (*p == '\'')
-        return N_("single-quoted string");
-      else if (*p == '-' || g_ascii_isdigit (*p))
-        {
-          const gchar *start = p;
-          gboolean integer = TRUE;
-
-          while (p + 1 < end
-                 && (g_ascii_isdigit (p[1]) || p[1] == '.' || p[1] == 'e' || p[1] == 'E'
-                     || p[1] == '+' || p[1] == '-'))
-            {
-              p++;
-              integer = integer && g_ascii_isdigit (*p);
-            }
-          if (integer && !integer_fits (start, p + 1 - start))
-            return N_("integer beyond 64 bits");
-        }
-    }
-  return NULL;
-}
-
 /* One JSON document read in pieces, with the checks json-c does not make.
  * The tokener is freed as soon as the value is complete, so that its copy of
  * the longest string is gone before the caller uses the value. */
 struct _GmoJsonParser
 {
-  /* What gmo_json_parser_divert() set up, kept across resets. */
-  const gchar *divert_key;
-  GmoJsonStringSink divert_sink;
-  gpointer divert_data;
-
   GmoError code;        /* the error class of a bad document */
   json_tokener *tok;    /* NULL once the value is complete */
   json_object *value;   /* the value, once complete (NULL for `null`) */
   gboolean done;        /* the value is complete: only white space may follow */
   gboolean failed;
-  gboolean in_string;   /* for the single-quote check, across pieces */
-  gboolean escaped;
+  gboolean in_string;   /* for the lexical checks, across pieces: see scan() */
+  gchar escape[12];     /* the escape being read in a string: "\\uD83D\\uDE00" at most */
+  gsize n_escape;
+  GString *number;      /* the number being read outside strings, or NULL */
+  gboolean integer;     /* so far, number has only digits (after a sign) */
   gchar held[4];        /* an incomplete UTF-8 sequence at the end of a piece */
   gsize n_held;
   gsize total;
 
+  /* What gmo_json_parser_divert() set up, kept across resets. */
+  const gchar *divert_key;
+  GmoJsonStringSink divert_sink;
+  gpointer divert_data;
+
   /* Where the scan is, for the diverted member: */
-  guint depth;          /* of nesting, outside strings */
-  guint string_depth;   /* the depth the current string is at */
-  gsize string_len;     /* its bytes so far */
+  guint depth;            /* of nesting, outside strings */
+  guint string_depth;     /* the depth the current string is at */
+  gsize string_len;       /* its bytes so far */
   gboolean string_is_key; /* so far, it is the diverted member's name */
-  guint after_key;      /* 1: that name was read, 2: and its ':' */
-  gboolean diverting;   /* inside the diverted member's value */
-  gboolean diverted;    /* that value was seen */
+  guint after_key;        /* 1: that name was read, 2: and its ':' */
+  gboolean diverting;     /* inside the diverted member's value */
+  gboolean diverted;      /* that value was seen */
 };
 
 /* The length of the UTF-8 sequence @lead starts, 1 for anything else (an
@@ -176,28 +94,165 @@ incomplete_utf8_tail (const gchar *data, gsize len)
   return 0;
 }
 
-/* Follows the document's strings and nesting over @len bytes of @data, and
- * returns how many of them belong to the tokener: all of them, or those up
- * to the opening quote of the diverted member's value, which sets
- * parser->diverting. Sets *@out_single_quote for a quote outside a string:
- * json-c 0.16 accepts 'single-quoted' strings even in strict mode; RFC 8259
- * does not. */
+/* An integer of @len bytes at @p fits in 64 bits (signed when negative). */
+static gboolean
+integer_fits (const gchar *p, gsize len)
+{
+  g_autofree gchar *text = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* Up to 18 characters, "999999999999999999" at most, always fit. */
+  if (len < 19)
+    return TRUE;
+  text = g_strndup (p, len);
+  if (*text == '-')
+    g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, NULL, &error);
+  else
+    g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, NULL, &error);
+  /* A malformed number is json-c's to refuse. */
+  return !g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS);
+}
+
+/* Whether @text is a number as RFC 8259 writes them:
+ * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static gboolean
+number_is_valid (const gchar *text)
+{
+  const gchar *p = text;
+
+  if (*p == '-')
+    p++;
+  if (*p == '0')
+    p++;
+  else if (*p >= '1' && *p <= '9')
+    while (g_ascii_isdigit (*p))
+      p++;
+  else
+    return FALSE;
+  if (*p == '.')
+    {
+      if (!g_ascii_isdigit (*++p))
+        return FALSE;
+      while (g_ascii_isdigit (*p))
+        p++;
+    }
+  if (*p == 'e' || *p == 'E')
+    {
+      p++;
+      if (*p == '+' || *p == '-')
+        p++;
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      while (g_ascii_isdigit (*p))
+        p++;
+    }
+  return *p == '\0';
+}
+
+/* The end of the number being read. json-c 0.16 takes "00" for 0, and "0-"
+ * for 0 when the '-' comes in the next piece; an integer must fit in 64
+ * bits. */
+static const gchar *
+scan_number_end (GmoJsonParser *parser)
+{
+  g_autoptr (GString) number = g_steal_pointer (&parser->number);
+
+  if (!number_is_valid (number->str))
+    return N_("malformed number");
+  if (parser->integer && !integer_fits (number->str, number->len))
+    return N_("integer beyond 64 bits");
+  return NULL;
+}
+
+/* One character of a \ escape in a string, the backslash already in
+ * parser->escape. A \u escape of a UTF-16 surrogate must be a high one
+ * followed by the escape of a low one; a malformed escape is left to
+ * json-c, which refuses it. Returns the problem, or %NULL. */
+static const gchar *
+scan_escape (GmoJsonParser *parser, gchar c)
+{
+  gint unit;
+
+  parser->escape[parser->n_escape++] = c;
+  switch (parser->n_escape)
+    {
+    case 2: /* \" \n ... end here */
+      if (c != 'u')
+        parser->n_escape = 0;
+      return NULL;
+    case 6:
+      unit = hex4 (parser->escape + 2, parser->escape + 6);
+      if (unit < 0)
+        break;
+      if (unit >= 0xDC00 && unit <= 0xDFFF)
+        return N_("lone UTF-16 surrogate escape");
+      if (unit < 0xD800 || unit > 0xDFFF)
+        parser->n_escape = 0;
+      return NULL;
+    case 7:
+      return c == '\\' ? NULL : N_("lone UTF-16 surrogate escape");
+    case 8:
+      return c == 'u' ? NULL : N_("lone UTF-16 surrogate escape");
+    case 12:
+      unit = hex4 (parser->escape + 8, parser->escape + 12);
+      parser->n_escape = 0;
+      return unit >= 0xDC00 && unit <= 0xDFFF ? NULL : N_("lone UTF-16 surrogate escape");
+    default: /* the other hex digits */
+      if (g_ascii_isxdigit (c))
+        return NULL;
+      break;
+    }
+  /* Not four hex digits: after a high surrogate, not the low one's. */
+  if (parser->n_escape > 8)
+    return N_("lone UTF-16 surrogate escape");
+  /* json-c refuses a malformed \u escape; its last character may still end
+   * the string or begin another escape. */
+  parser->n_escape = 0;
+  if (c == '"')
+    parser->in_string = FALSE;
+  else if (c == '\\')
+    parser->escape[parser->n_escape++] = c;
+  return NULL;
+}
+
+/* Follows the document's strings, numbers and nesting over @len bytes of
+ * @data, for two ends. The checks of what json-c 0.16 lets through or
+ * silently changes although RFC 8259 (or RFC 7493's I-JSON) does not allow
+ * it: 'single-quoted' strings, NaN and Infinity, even in strict mode; \u
+ * escapes of lone UTF-16 surrogates, which it turns into U+FFFD; integers
+ * beyond 64 bits, which it saturates: *@out_problem is then set (untranslated).
+ * And the diverted member (gmo_json_parser_divert()): the scan stops after
+ * the opening quote of its value and sets parser->diverting. Keeps its place
+ * across pieces. Returns how many bytes of @data belong to the tokener. */
 static gsize
-scan (GmoJsonParser *parser, const gchar *data, gsize len, gboolean *out_single_quote)
+scan (GmoJsonParser *parser, const gchar *data, gsize len, const gchar **out_problem)
 {
   const gchar *key = parser->divert_key;
+  const gchar *problem = NULL;
+  gsize i;
 
-  *out_single_quote = FALSE;
-  for (gsize i = 0; i < len; i++)
+  for (i = 0; problem == NULL && i < len; i++)
     {
       gchar c = data[i];
 
+      if (parser->number != NULL)
+        {
+          if (g_ascii_isdigit (c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')
+            {
+              g_string_append_c (parser->number, c);
+              parser->integer = parser->integer && g_ascii_isdigit (c);
+              continue;
+            }
+          problem = scan_number_end (parser);
+          if (problem != NULL)
+            break;
+        }
       if (parser->in_string)
         {
-          if (parser->escaped)
-            parser->escaped = FALSE;
+          if (parser->n_escape > 0)
+            problem = scan_escape (parser, c);
           else if (c == '\\')
-            parser->escaped = TRUE;
+            parser->escape[parser->n_escape++] = c;
           else if (c == '"')
             {
               parser->in_string = FALSE;
@@ -222,7 +277,8 @@ scan (GmoJsonParser *parser, const gchar *data, gsize len, gboolean *out_single_
               parser->diverting = TRUE;
               parser->in_string = TRUE;
               parser->string_is_key = FALSE;
-              return i + 1;
+              i++;
+              break;
             }
           parser->in_string = TRUE;
           parser->string_depth = parser->depth;
@@ -231,22 +287,41 @@ scan (GmoJsonParser *parser, const gchar *data, gsize len, gboolean *out_single_
           parser->after_key = 0;
         }
       else if (c == '\'')
-        {
-          *out_single_quote = TRUE;
-          return i;
-        }
+        problem = N_("single-quoted string");
+      /* Outside strings, no JSON value starts with these letters: only
+       * json-c's NaN, Infinity and -Infinity do, even in strict mode. */
+      else if (c == 'N' || c == 'I')
+        problem = N_("NaN or Infinity");
       else if (c == ':' && parser->after_key == 1)
         parser->after_key = 2;
       else if (!g_ascii_isspace (c))
         {
           parser->after_key = 0;
-          if (c == '{' || c == '[')
+          if (c == '-' || g_ascii_isdigit (c))
+            {
+              parser->number = g_string_new_len (&c, 1);
+              parser->integer = TRUE;
+            }
+          else if (c == '{' || c == '[')
             parser->depth++;
           else if ((c == '}' || c == ']') && parser->depth > 0)
             parser->depth--;
         }
     }
-  return len;
+  *out_problem = problem;
+  return i;
+}
+
+/* The end of the document: what scan() still held. */
+static const gchar *
+scan_finish (GmoJsonParser *parser)
+{
+  if (parser->number != NULL)
+    return scan_number_end (parser);
+  /* A high surrogate's escape the document ends in, waiting for its low one. */
+  if (parser->in_string && parser->n_escape >= 6)
+    return N_("lone UTF-16 surrogate escape");
+  return NULL;
 }
 
 static gboolean
@@ -287,8 +362,10 @@ parser_tokenize (GmoJsonParser *parser, const gchar *data, gsize len, GError **e
       parser->done = TRUE;
       g_clear_pointer (&parser->tok, json_tokener_free);
     }
+  /* JSON's white space only, as json-c allows in the piece that ends the
+   * value: not the form feed or vertical tab of isspace(). */
   for (; end < len; end++)
-    if (!g_ascii_isspace (data[end]))
+    if (data[end] != ' ' && data[end] != '\t' && data[end] != '\n' && data[end] != '\r')
       return parser_fail (parser, error, _("Invalid JSON: trailing data after the value"));
   return TRUE;
 }
@@ -328,6 +405,8 @@ gmo_json_parser_reset (GmoJsonParser *parser)
 
   g_clear_pointer (&parser->tok, json_tokener_free);
   g_clear_pointer (&parser->value, json_object_put);
+  if (parser->number != NULL)
+    g_string_free (g_steal_pointer (&parser->number), TRUE);
   memset (parser, 0, sizeof *parser);
   parser->code = code;
   parser->divert_key = divert_key;
@@ -413,6 +492,8 @@ gmo_json_parser_divert (GmoJsonParser *parser, const gchar *key, GmoJsonStringSi
 gboolean
 gmo_json_parser_feed (GmoJsonParser *parser, const gchar *data, gsize len, GError **error)
 {
+  const gchar *problem;
+
   g_return_val_if_fail (!parser->failed, FALSE);
   g_return_val_if_fail (data != NULL || len == 0, FALSE);
 
@@ -421,10 +502,8 @@ gmo_json_parser_feed (GmoJsonParser *parser, const gchar *data, gsize len, GErro
   parser->total += len;
   if (memchr (data, '\0', len) != NULL)
     return parser_fail (parser, error, _("JSON document contains a NUL byte"));
-
   while (len > 0)
     {
-      gboolean single_quote = FALSE;
       gsize n;
 
       if (parser->diverting)
@@ -445,9 +524,13 @@ gmo_json_parser_feed (GmoJsonParser *parser, const gchar *data, gsize len, GErro
             break;
           parser->diverting = FALSE;
         }
-      n = scan (parser, data, len, &single_quote);
-      if (single_quote)
-        return parser_fail (parser, error, _("Invalid JSON: single-quoted string"));
+      n = scan (parser, data, len, &problem);
+      if (problem != NULL)
+        {
+          g_autofree gchar *message = g_strdup_printf (_("Invalid JSON: %s"), _(problem));
+
+          return parser_fail (parser, error, message);
+        }
       if (parser->diverting)
         {
           /* I-JSON: names are unique; a second one would add to the first. */
@@ -474,7 +557,18 @@ gmo_json_parser_feed (GmoJsonParser *parser, const gchar *data, gsize len, GErro
 json_object *
 gmo_json_parser_finish (GmoJsonParser *parser, GError **error)
 {
+  const gchar *problem;
+
   g_return_val_if_fail (!parser->failed, NULL);
+
+  problem = scan_finish (parser);
+  if (problem != NULL)
+    {
+      g_autofree gchar *message = g_strdup_printf (_("Invalid JSON: %s"), _(problem));
+
+      parser_fail (parser, error, message);
+      return NULL;
+    }
 
   if (parser->n_held > 0)
     {
@@ -516,6 +610,8 @@ gmo_json_parser_free (GmoJsonParser *parser)
     return;
   g_clear_pointer (&parser->tok, json_tokener_free);
   g_clear_pointer (&parser->value, json_object_put);
+  if (parser->number != NULL)
+    g_string_free (parser->number, TRUE);
   g_free (parser);
 }
 
@@ -537,7 +633,6 @@ json_object *
 gmo_json_parse (const gchar *data, gsize len, GmoError code, GError **error)
 {
   g_autoptr (GmoJsonParser) parser = NULL;
-  const gchar *problem;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
@@ -554,17 +649,11 @@ gmo_json_parse (const gchar *data, gsize len, GmoError code, GError **error)
       g_set_error (error, GMO_ERROR, code, _("JSON document contains a NUL byte"));
       return NULL;
     }
-  /* What the parser checks piece by piece, and what only a whole document
-   * can show: see lexical_problem(). */
+  /* Said first, whatever else is wrong, as for a document in pieces the
+   * parser can say only when it gets there. */
   if (!g_utf8_validate_len (data, len, NULL))
     {
       g_set_error (error, GMO_ERROR, code, _("Invalid JSON: not valid UTF-8"));
-      return NULL;
-    }
-  problem = lexical_problem (data, len);
-  if (problem != NULL)
-    {
-      g_set_error (error, GMO_ERROR, code, _("Invalid JSON: %s"), _(problem));
       return NULL;
     }
   parser = gmo_json_parser_new (code);

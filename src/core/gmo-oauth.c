@@ -117,10 +117,15 @@ classify_error_answer (const GmoHttpAnswer *reply, gboolean *retry, gchar **deta
                  _("The OAuth endpoint refused the request (HTTP %ld, %s)."), status, *details);
 }
 
-/* A token or revocation answer: any 2xx is a success, whose body the caller parses. */
-static gboolean
-classify_answer (const GmoHttpRequest *request, const GmoHttpAnswer *answer, gboolean *out_retry,
-                 gchar **out_details, GError **error)
+/**
+ * gmo_oauth_classify_answer:
+ *
+ * A #GmoHttpClassifyFunc for the token and revocation endpoints: any 2xx is
+ * a success, whose body the caller parses (gmo_oauth_token_from_answer()).
+ */
+gboolean
+gmo_oauth_classify_answer (const GmoHttpRequest *request, const GmoHttpAnswer *answer,
+                           gboolean *out_retry, gchar **out_details, GError **error)
 {
   if (answer->status >= 200 && answer->status < 300)
     return TRUE;
@@ -154,7 +159,7 @@ post_form (GmoEndpoint endpoint, const GmoSecretString *form, GmoHttpAnswer *out
       return FALSE;
     }
   request.url = url;
-  return gmo_http_perform (&request, classify_answer, out_answer, out_details, cancellable,
+  return gmo_http_perform (&request, gmo_oauth_classify_answer, out_answer, out_details, cancellable,
                            error);
 }
 
@@ -275,28 +280,46 @@ gmo_oauth_parse_token_response (json_object *json, gint64 received, gint64 serve
   return g_steal_pointer (&response);
 }
 
+/**
+ * gmo_oauth_token_from_answer:
+ * @answer: a success answer of the token endpoint
+ * @out_details: (out) (optional) (nullable) (transfer full): as for gmo_oauth_refresh()
+ * @error: return location for a %GMO_ERROR_BAD_RESPONSE error
+ *
+ * Returns: (transfer full): the token response its body holds, or %NULL
+ * with @error set.
+ */
+GmoTokenResponse *
+gmo_oauth_token_from_answer (const GmoHttpAnswer *answer, gchar **out_details, GError **error)
+{
+  g_autoptr (GmoSecretJson) json = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  json = gmo_json_parse ((const gchar *) answer->body->data, answer->body->len,
+                         GMO_ERROR_BAD_RESPONSE, &local_error);
+  /* The document `null` parses, without an error, to %NULL: no token
+   * response either, which gmo_oauth_parse_token_response() says. */
+  if (local_error != NULL)
+    {
+      if (out_details != NULL)
+        *out_details = g_strdup_printf ("HTTP %ld: %s", answer->status, local_error->message);
+      g_set_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE,
+                   _("The OAuth endpoint's response is not valid: %s"), local_error->message);
+      return NULL;
+    }
+  return gmo_oauth_parse_token_response (json, answer->received, answer->server_date,
+                                         out_details, error);
+}
+
 static GmoTokenResponse *
 request_token (const GmoSecretString *form, gchar **out_details, GCancellable *cancellable,
                GError **error)
 {
   g_auto (GmoHttpAnswer) answer = { 0 };
-  g_autoptr (GmoSecretJson) json = NULL;
-  g_autoptr (GError) local_error = NULL;
 
   if (!post_form (GMO_ENDPOINT_TOKEN, form, &answer, out_details, cancellable, error))
     return NULL;
-  json = gmo_json_parse ((const gchar *) answer.body->data, answer.body->len,
-                         GMO_ERROR_BAD_RESPONSE, &local_error);
-  if (json == NULL)
-    {
-      if (out_details != NULL)
-        *out_details = g_strdup_printf ("HTTP %ld: %s", answer.status, local_error->message);
-      g_set_error (error, GMO_ERROR, GMO_ERROR_BAD_RESPONSE,
-                   _("The OAuth endpoint's response is not valid: %s"), local_error->message);
-      return NULL;
-    }
-  return gmo_oauth_parse_token_response (json, answer.received, answer.server_date, out_details,
-                                         error);
+  return gmo_oauth_token_from_answer (&answer, out_details, error);
 }
 
 /**

@@ -28,6 +28,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GmoTokenResponse, gmo_token_response_free)
 GmoTokenResponse *gmo_oauth_parse_token_response (json_object *json, gint64 received,
                                                   gint64 server_date, gchar **out_details,
                                                   GError **error);
+/* How gmo_oauth_refresh() and the others read the endpoint's answer. */
+gboolean gmo_oauth_classify_answer (const GmoHttpRequest *request, const GmoHttpAnswer *answer,
+                                    gboolean *out_retry, gchar **out_details, GError **error);
+GmoTokenResponse *gmo_oauth_token_from_answer (const GmoHttpAnswer *answer, gchar **out_details,
+                                               GError **error);
 GmoTokenResponse *gmo_oauth_refresh (const gchar *client_id, const gchar *client_secret,
                                      const gchar *refresh_token, gchar **out_details,
                                      GCancellable *cancellable, GError **error);

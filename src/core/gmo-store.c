@@ -154,12 +154,21 @@ grant_attributes (const gchar *account)
   return attributes;
 }
 
-/* Reads a record's secret. @account is the one its attributes name, or %NULL
- * to take the one the secret names; with neither, returns %NULL without
- * setting @error (a record of an older version, listed without its
- * attributes). */
-static GmoGrant *
-grant_from_secret (const gchar *account, const gchar *secret, GError **error)
+/**
+ * gmo_store_grant_from_secret:
+ * @account: (nullable): the account the record's attributes name, or %NULL
+ *   to take the one the secret names
+ * @secret: the record's secret text
+ * @error: return location for a %GMO_ERROR_KEYRING error
+ *
+ * Reads a record's secret. With no account from either side, returns %NULL
+ * without setting @error (a record of an older version, listed without its
+ * attributes).
+ *
+ * Returns: (transfer full) (nullable): the grant.
+ */
+GmoGrant *
+gmo_store_grant_from_secret (const gchar *account, const gchar *secret, GError **error)
 {
   g_autoptr (GmoSecretJson) root = NULL;
   g_autoptr (GmoGrant) grant = NULL;
@@ -271,7 +280,7 @@ gmo_store_lookup (const gchar *account, GCancellable *cancellable, GError **erro
                    account);
       return NULL;
     }
-  return grant_from_secret (account, text, error);
+  return gmo_store_grant_from_secret (account, text, error);
 }
 
 /**
@@ -428,11 +437,11 @@ gmo_store_list (GCancellable *cancellable, GError **error)
           g_warning ("Skipping a keyring record without a text secret");
           continue;
         }
-      grant = grant_from_secret (NULL, text, &item_error);
+      grant = gmo_store_grant_from_secret (NULL, text, &item_error);
       /* A record written before the account was in the secret: ask the item. */
       if (grant == NULL && item_error == NULL
           && (account = grant_account_from_item (service, path, cancellable)) != NULL)
-        grant = grant_from_secret (account, text, &item_error);
+        grant = gmo_store_grant_from_secret (account, text, &item_error);
       if (grant == NULL)
         {
           if (item_error != NULL)

@@ -30,6 +30,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GmoGrant, gmo_grant_free)
 
 gchar *gmo_account_normalize (const gchar *account, GError **error);
 
+GmoGrant *gmo_store_grant_from_secret (const gchar *account, const gchar *secret,
+                                       GError **error);
 GmoGrant *gmo_store_lookup (const gchar *account, GCancellable *cancellable, GError **error);
 gboolean gmo_store_save (const GmoGrant *grant, GCancellable *cancellable, GError **error);
 gboolean gmo_store_remove (const gchar *account, gboolean *out_removed,

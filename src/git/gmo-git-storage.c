@@ -143,24 +143,21 @@ gmo_git_storage_secret_format (const GmoGitCredential *c)
   return secret;
 }
 
-/* Reads an item back into @stored: username from the attributes, the rest
- * from the secret. Returns %FALSE for an item without a text secret. */
-static gboolean
-storage_item_read (SecretItem *item, GmoGitCredential *stored)
+/**
+ * gmo_git_storage_secret_parse:
+ * @text: an item's secret, as gmo_git_storage_secret_format() or git's
+ *   libsecret helper wrote it (or anything another program left there)
+ * @stored: (out caller-allocates): where the password and the known
+ *   `key=value` lines go
+ *
+ * Reads an item's secret text back into a credential; lines it does not know
+ * are ignored, as git's helper does.
+ */
+void
+gmo_git_storage_secret_parse (const gchar *text, GmoGitCredential *stored)
 {
-  g_autoptr (GHashTable) attributes = secret_item_get_attributes (item);
-  g_autoptr (SecretValue) value = secret_item_get_secret (item);
-  g_autofree gchar *schema_name = secret_item_get_schema_name (item);
-  const gchar *text = value != NULL ? secret_value_get_text (value) : NULL;
-  const gchar *user_key = g_strcmp0 (schema_name, credential_schema.name) == 0
-                              ? CREDENTIAL_PREFIX "user"
-                              : "user";
-  const gchar *nl;
+  const gchar *nl = strchr (text, '\n');
 
-  if (text == NULL)
-    return FALSE;
-  stored->username = g_strdup (g_hash_table_lookup (attributes, user_key));
-  nl = strchr (text, '\n');
   stored->password = gmo_secret_dup_len (text, nl != NULL ? (gsize) (nl - text) : strlen (text));
   while (nl != NULL)
     {
@@ -186,6 +183,25 @@ storage_item_read (SecretItem *item, GmoGitCredential *stored)
   /* An item that holds a credential has no password of its own. */
   if (stored->credential != NULL && *stored->password == '\0')
     gmo_secret_clear (&stored->password);
+}
+
+/* Reads an item back into @stored: username from the attributes, the rest
+ * from the secret. Returns %FALSE for an item without a text secret. */
+static gboolean
+storage_item_read (SecretItem *item, GmoGitCredential *stored)
+{
+  g_autoptr (GHashTable) attributes = secret_item_get_attributes (item);
+  g_autoptr (SecretValue) value = secret_item_get_secret (item);
+  g_autofree gchar *schema_name = secret_item_get_schema_name (item);
+  const gchar *text = value != NULL ? secret_value_get_text (value) : NULL;
+  const gchar *user_key = g_strcmp0 (schema_name, credential_schema.name) == 0
+                              ? CREDENTIAL_PREFIX "user"
+                              : "user";
+
+  if (text == NULL)
+    return FALSE;
+  stored->username = g_strdup (g_hash_table_lookup (attributes, user_key));
+  gmo_git_storage_secret_parse (text, stored);
   return TRUE;
 }
 

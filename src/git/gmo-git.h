@@ -49,6 +49,7 @@ void gmo_git_answer_add_int (GmoSecretString *answer, const gchar *key, gint64 v
 gboolean gmo_git_storage_key_is_utf8 (const GmoGitCredential *c);
 gchar *gmo_git_storage_label (const GmoGitCredential *c);
 GmoSecretString *gmo_git_storage_secret_format (const GmoGitCredential *c);
+void gmo_git_storage_secret_parse (const gchar *text, GmoGitCredential *stored);
 gboolean gmo_git_storage_get (const GmoGitCredential *c, GmoSecretString *answer, GError **error);
 gboolean gmo_git_storage_store (const GmoGitCredential *c, GError **error);
 gboolean gmo_git_storage_erase (const GmoGitCredential *c, GError **error);

@@ -21,7 +21,7 @@
  * are protocol text, kept in English and never translated, so that they stay
  * identical to the reference tools' and the same for every user. The
  * instructions name only the tools the server offers (see
- * instructions_new()). */
+ * gmo_mcp_tools_instructions()). */
 
 /* Exactly the reference's registration (../shared/reference/gmail_refresh_token.md). */
 static const gchar refresh_schema[] =
@@ -344,10 +344,16 @@ static const ToolTableFunc tool_tables[] = {
   gmo_mcp_dropin_tools,
 };
 
-/* The tools offered: without @read_only's tools that change something and
- * @no_credentials' tools that take or give a credential. */
-static GArray *
-tools_select (gboolean read_only, gboolean no_credentials)
+/**
+ * gmo_mcp_tools_select:
+ * @read_only: leave out the tools that change something
+ * @no_credentials: leave out the tools that take or give a credential
+ *
+ * Returns: (transfer full) (element-type GmoMcpTool): the tools offered, in
+ * the order tools/list shows them.
+ */
+GArray *
+gmo_mcp_tools_select (gboolean read_only, gboolean no_credentials)
 {
   GArray *tools = g_array_new (FALSE, FALSE, sizeof (GmoMcpTool));
 
@@ -385,8 +391,15 @@ join_offered (GArray *tools, const gchar *const *names)
   return g_string_free (text, found->len == 0);
 }
 
-static gchar *
-instructions_new (GArray *tools, gboolean read_only)
+/**
+ * gmo_mcp_tools_instructions:
+ * @tools: (element-type GmoMcpTool): the tools offered
+ * @read_only: whether the server is read-only
+ *
+ * Returns: (transfer full): the server's instructions, naming only @tools.
+ */
+gchar *
+gmo_mcp_tools_instructions (GArray *tools, gboolean read_only)
 {
   static const gchar *const mail[] = { "gmail_search_messages", "gmail_read_message",
                                        "gmail_list_labels",     "gmail_send_message",
@@ -466,8 +479,8 @@ gmo_cli_mcp (int argc, char **argv)
   gmo_broker_keep_unsaved ();
   gmo_broker_cache_tokens ();
 
-  tools = tools_select (read_only, no_credentials);
-  instructions = instructions_new (tools, read_only);
-  server = gmo_mcp_server_new (instructions, (const GmoMcpTool *) tools->data, tools->len);
+  tools = gmo_mcp_tools_select (read_only, no_credentials);
+  instructions = gmo_mcp_tools_instructions (tools, read_only);
+  server = gmo_mcp_server_new (instructions, &g_array_index (tools, GmoMcpTool, 0), tools->len);
   return gmo_mcp_serve (server);
 }

@@ -30,6 +30,10 @@ json_object *gmo_mcp_mail_result_new (GmoGmail *gmail);
 gboolean gmo_mcp_mail_get_array (json_object *answer, const gchar *key, json_object **out_array,
                                  GError **error);
 
+/* The table of `gmail-oauth mcp` as its options choose it (gmo-mcp-tools.c). */
+GArray *gmo_mcp_tools_select (gboolean read_only, gboolean no_credentials);
+gchar *gmo_mcp_tools_instructions (GArray *tools, gboolean read_only);
+
 /* The stdio loop (gmo-mcp-serve.c). */
 gboolean gmo_mcp_serve_prepare (GError **error);
 int gmo_mcp_serve (GmoMcpServer *server);
