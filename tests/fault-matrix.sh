@@ -80,6 +80,9 @@ long_refresh_token       bad-response  1 10
 wrong_content_type       ok            1 10
 '
 MAX_RSS_KB=40960  # 40 MiB: the programs need about 17; a 64 MiB answer read whole needs more
+# A sanitizer build keeps freed memory in quarantine and maps its shadow memory: its peak RSS
+# says nothing about the programs', so the bound is checked in plain builds only.
+sanitized=$(ldd "$(command -v gmail-oauth)" 2>/dev/null | grep -c libasan)
 OK_TOKEN=ya29.fake-ctype  # what wrong_content_type answers
 
 # What each door says for each class (DESIGN.md; README's exit statuses).
@@ -190,7 +193,8 @@ print("%s:%s" % (r["isError"], t.get("error_code") or t.get("access_token")))' "
   fi
   unlike "$out$err" "secret-of-|1//" "$fault via $door: no refresh token or client secret in the answer"
   ok $(( ms <= bound * 1000 ? 0 : 1 )) "$fault via $door: answered within $bound s ($ms ms)"
-  ok $(( ${rss:-999999} <= MAX_RSS_KB ? 0 : 1 )) "$fault via $door: peak RSS ${rss:-?} KiB <= $MAX_RSS_KB KiB"
+  [ "$sanitized" != 0 ] ||
+    ok $(( ${rss:-999999} <= MAX_RSS_KB ? 0 : 1 )) "$fault via $door: peak RSS ${rss:-?} KiB <= $MAX_RSS_KB KiB"
   after=$(record "$account")
   if [ "$class" = ok ]; then
     # Only the access token and its expiry may change, and the token is the one answered.
@@ -259,4 +263,8 @@ diag "the matrix took $(( $(date +%s) - started )) s"
 is "$(grep -c answered "$cells/tls.log")" 0 "the TLS listener with the untrusted certificate answered nobody"
 kill "$tls_pid"; wait "$tls_pid" 2>/dev/null
 
+if [ "$sanitized" != 0 ]; then
+  tap_n=$((tap_n + 1))
+  echo "ok $tap_n # SKIP peak RSS bounds: not measured in a sanitizer build"
+fi
 done_testing
