@@ -44,12 +44,23 @@ mcp_session() { # FILE N TOOL ARGUMENTS
     done; } >"$1"
   printf 'gmail-oauth mcp <%s >/dev/null' "$1"
 }
+# A figure of failing calls would say nothing: each session runs once first, and every call
+# must be answered without an error. (The calls name the account: the benchmarks before
+# this one leave others in the keyring.)
+answers_ok() { # JSONL-FILE
+  local bad
+  bad=$(gmail-oauth mcp <"$1" | grep -m 1 '"isError":true\|"error":{' || true)
+  [ -z "$bad" ] || { echo "bench-mail.sh: a call failed: $(printf '%s' "$bad" | cut -c1-300)" >&2; exit 1; }
+}
 # Each request on a connection of its own, as the client makes them (one curl handle
 # per request); a kept-alive connection to the stand-in waits on delayed ACKs instead.
 curl_get="curl -sS -H 'Authorization: Bearer $token' -H 'Connection: close'"
 calls=20
 
 echo "Search of 50 messages, $calls in one MCP session ($runs runs, interleaved):"
+search_session=$(mcp_session "$GMO_SESSION_DIR/search.jsonl" $calls gmail_search_messages \
+  "{\"account\":\"$A\",\"query\":\"\",\"max_results\":50}")
+answers_ok "$GMO_SESSION_DIR/search.jsonl"
 # The floor's URLs in a curl config file: the command line would be too long.
 { for i in $(seq 1 $calls); do
     printf 'url = "%s"\noutput = "/dev/null"\n' "${base}messages?maxResults=50"
@@ -57,13 +68,15 @@ echo "Search of 50 messages, $calls in one MCP session ($runs runs, interleaved)
   done; } >"$GMO_SESSION_DIR/search.curl"
 python3 "$top_srcdir/bench/timeit.py" "$runs" -- \
   "floor: curl, $calls x (list + 50 metadata)=$curl_get -K '$GMO_SESSION_DIR/search.curl'" \
-  "gmail_search_messages x $calls=$(mcp_session "$GMO_SESSION_DIR/search.jsonl" $calls gmail_search_messages '{"query":"","max_results":50}')"
+  "gmail_search_messages x $calls=$search_session"
 
 echo
 echo "Reading one message, $calls in one MCP session ($runs runs, interleaved):"
 urls=""
 for i in $(seq 1 $calls); do urls="$urls -o /dev/null '${base}messages/$first?format=raw'"; done
-read_session=$(mcp_session "$GMO_SESSION_DIR/read.jsonl" $calls gmail_read_message "{\"message_id\":\"$first\"}")
+read_session=$(mcp_session "$GMO_SESSION_DIR/read.jsonl" $calls gmail_read_message \
+  "{\"account\":\"$A\",\"message_id\":\"$first\"}")
+answers_ok "$GMO_SESSION_DIR/read.jsonl"
 python3 "$top_srcdir/bench/timeit.py" "$runs" -- \
   "floor: curl, $calls GETs of the raw message=$curl_get $urls" \
   "gmail_read_message x $calls (target 1.5x)=$read_session" \
@@ -80,7 +93,10 @@ for mib in 1 10; do
     if [ "$who" = curl ]; then
       cmd="$curl_get -o /dev/null '${base}messages/$id?format=raw'"
     else
-      cmd=$(mcp_call gmail_read_message "{\"message_id\":\"$id\"}")
+      mcp_session "$GMO_SESSION_DIR/large.jsonl" 1 gmail_read_message \
+        "{\"account\":\"$A\",\"message_id\":\"$id\"}" >/dev/null
+      answers_ok "$GMO_SESSION_DIR/large.jsonl"
+      cmd=$(mcp_call gmail_read_message "{\"account\":\"$A\",\"message_id\":\"$id\"}")
     fi
     # The median of 5 runs of time and of peak RSS (KiB, from GNU time).
     python3 - "$who" "$mib" "$cmd" "$GMO_SESSION_DIR/rss-$who" <<'PY'
