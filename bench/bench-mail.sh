@@ -3,9 +3,9 @@
 # The MCP mail tools against the Gmail stand-in, in one MCP session as a host runs
 # it, each beside a floor from the same run: one `curl` process GETting the same
 # stand-in URLs with the same token (targets: at most 1.5x). A read fetches one URL
-# (format=raw), so its floor is one GET per read; a session also reads the keyring
-# once (bus, encrypted Secret Service session, the record), which the floor is
-# handed: the second floor adds one `secret-tool lookup`, the same keyring work.
+# (format=raw), so its floor is one GET per read; a session also asks gmail-oauthd
+# for its token once (a bus connection of its own, one call), which the floor is
+# handed: the second floor adds one `gdbus call` of GetAccessToken, the same work.
 # Then reading a 1 MiB and a 10 MiB message: time and peak RSS (target: linear,
 # and under 3x the message's size).
 set -eu
@@ -14,7 +14,6 @@ A=me@example.com
 export GMAIL_OAUTH_GMAIL_URL=${GMAIL_OAUTH_GMAIL_URL:-$GMO_FAKE_GOOGLE/gmail/v1/users/me/}
 ctl() { "$top_srcdir/tests/fake-google-ctl" "$@"; }
 ctl POST /control/client '{"client_id":"bench","client_secret":"bench-secret"}' >/dev/null
-printf 'bench' | secret-tool store --label=bench bench item
 rt=$(ctl POST /control/grant '{"client_id":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])')
 printf '{"type":"authorized_user","client_id":"bench","client_secret":"bench-secret","refresh_token":"%s"}' "$rt" \
   | gmail-oauth import "$A" 2>/dev/null
@@ -55,6 +54,7 @@ answers_ok() { # JSONL-FILE
 # Each request on a connection of its own, as the client makes them (one curl handle
 # per request); a kept-alive connection to the stand-in waits on delayed ACKs instead.
 curl_get="curl -sS -H 'Authorization: Bearer $token' -H 'Connection: close'"
+broker_call="gdbus call --session --dest io.github.gmail_oauth.Broker --object-path /io/github/gmail_oauth/Broker --method io.github.gmail_oauth.Broker1.GetAccessToken $A"
 calls=20
 
 echo "Search of 50 messages, $calls in one MCP session ($runs runs, interleaved):"
@@ -80,7 +80,7 @@ answers_ok "$GMO_SESSION_DIR/read.jsonl"
 python3 "$top_srcdir/bench/timeit.py" "$runs" -- \
   "floor: curl, $calls GETs of the raw message=$curl_get $urls" \
   "gmail_read_message x $calls (target 1.5x)=$read_session" \
-  "floor: secret-tool lookup + the same curl=secret-tool lookup bench item >/dev/null; $curl_get $urls" \
+  "floor: gdbus GetAccessToken + the same curl=$broker_call >/dev/null; $curl_get $urls" \
   "gmail_read_message x $calls=$read_session"
 
 echo

@@ -13,7 +13,6 @@ name=io.github.gmail_oauth.Broker
 A=app@example.com
 APP=org.example.Mail
 log=$d/daemon.log
-run() { out=$("$@" 2>"$d/err"); rc=$?; err=$(cat "$d/err"); }
 call() { # call METHOD [ARG...]
   gdbus call --session --dest $name --object-path /io/github/gmail_oauth/Broker \
     --method io.github.gmail_oauth.Broker1."$@" 2>&1

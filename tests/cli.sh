@@ -5,7 +5,6 @@
 . "$top_srcdir/tests/tap.sh"
 
 A=me@example.com
-run() { out=$("$@" 2>"$GMO_SESSION_DIR/err"); rc=$?; err=$(cat "$GMO_SESSION_DIR/err"); }
 
 # --help and --version
 run gmail-oauth --help

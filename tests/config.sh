@@ -7,7 +7,6 @@
 . "$top_srcdir/tests/tap.sh"
 
 readme=$top_srcdir/README.md
-run() { out=$("$@" 2>"$GMO_SESSION_DIR/err"); rc=$?; err=$(cat "$GMO_SESSION_DIR/err"); }
 # snippet CLIENT: the fenced block between the README's markers for CLIENT
 snippet() {
   awk -v start="<!-- config $1 -->" '

@@ -21,14 +21,6 @@ call() { # call METHOD [ARG...]
   gdbus call --session --dest $name --object-path /io/github/gmail_oauth/Broker \
     --method io.github.gmail_oauth.Broker1."$@" 2>&1
 }
-# run CMD...: sets $out, $err, $rc and $ms (wall time in milliseconds)
-run() {
-  local start
-  start=$(date +%s%N)
-  out=$("$@" 2>"$d/err"); rc=$?
-  ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  err=$(cat "$d/err")
-}
 git_get() { # git_get ACCOUNT: the helper's answer for Gmail's SMTP server
   printf 'protocol=smtp\nhost=smtp.gmail.com\nusername=%s\n' "$1" | git-credential-gmail-oauth get
 }

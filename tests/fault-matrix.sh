@@ -8,15 +8,16 @@
 #         margin (GMAIL_OAUTH_MIN_VALID) longer than a token's life, so that it refreshes
 #   dbus  Refresh through a gmail-oauthd started for the cell with the cell's token endpoint
 #   mcp   tools/call gmail_get_access_token in a new `gmail-oauth mcp`, with that margin too
-# and cli-svc, git-svc: the command line and the git helper as above, but with that
-# gmail-oauthd on the bus, which they ask first (its D-Bus errors are their classes).
+# and cli-svc, git-svc, mcp-svc: the command line, the git helper and the MCP server as
+# above, but with that gmail-oauthd on the bus, which they ask first (its D-Bus errors are
+# their classes).
 # Each cell asserts the error class (exit status, git's answer, the D-Bus error name, the
 # MCP error_code), a bound on its wall time and on the peak RSS of the process that read
 # the answer, that no secret is in what the door said, and that the keyring item (its
 # secret, its attributes, its modification time) is byte-identical afterwards; and for each
 # fault, how many token requests the doors made.
 # Each door has its own account, so that the doors of one phase run a fault at once: cli,
-# git and mcp together, then dbus, cli-svc and git-svc. About 3 minutes on the 2-core
+# git and mcp together, then dbus, cli-svc, git-svc and mcp-svc. About 3 minutes on the 2-core
 # test machine, a minute of which is the two phases' 30 s stalls. Runs under
 # tests/with-session.
 . "$top_srcdir/tests/tap.sh"
@@ -82,7 +83,6 @@ wrong_content_type       ok            1 10
 MAX_RSS_KB=40960  # 40 MiB: the programs need about 17; a 64 MiB answer read whole needs more
 # A sanitizer build keeps freed memory in quarantine and maps its shadow memory: its peak RSS
 # says nothing about the programs', so the bound is checked in plain builds only.
-sanitized=$(ldd "$(command -v gmail-oauth)" 2>/dev/null | grep -c libasan)
 OK_TOKEN=ya29.fake-ctype  # what wrong_content_type answers
 
 # What each door says for each class (DESIGN.md; README's exit statuses).
@@ -151,8 +151,8 @@ run_door() {
     cli*) GMAIL_OAUTH_TOKEN_URL=$url "${timed[@]}" gmail-oauth refresh "$account" >"$d.out" 2>"$d.err" ;;
     git*) printf 'protocol=smtp\nhost=smtp.gmail.com:587\nusername=%s\n' "$account" |
            GMAIL_OAUTH_TOKEN_URL=$url GMAIL_OAUTH_MIN_VALID=86400 "${timed[@]}" "$helper" get >"$d.out" 2>"$d.err" ;;
-    mcp) printf '%s\n%s\n' "$MCP_INIT" \
-           '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"gmail_get_access_token","arguments":{"account":"mcp@example.com"}}}' |
+    mcp*) printf '%s\n{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"gmail_get_access_token","arguments":{"account":"%s"}}}\n' \
+           "$MCP_INIT" "$account" |
            GMAIL_OAUTH_TOKEN_URL=$url GMAIL_OAUTH_MIN_VALID=86400 "${timed[@]}" gmail-oauth mcp >"$d.all" 2>"$d.err"
          rc=$?; grep '"id":1,' "$d.all" >"$d.out"; (exit $rc) ;;
     dbus) timeout -k 5 120 gdbus call --timeout 120 --session --dest io.github.gmail_oauth.Broker \
@@ -180,20 +180,20 @@ check_door() {
     dbus) if [ "$class" = ok ]; then got=${out%%,*}; want="('$OK_TOKEN'"
           else got=$(printf '%s' "$err$out" | sed -n 's/.*GDBus\.Error:\(io\.[A-Za-z_.]*\): \([^ ]*\): .*/\1 \2/p')
                want="io.github.gmail_oauth.Error.$(dbus_name "$class") $account"; fi ;;
-    mcp) got=$("${PYTHON3:-python3}" -c 'import json,sys
+    mcp*) got=$("${PYTHON3:-python3}" -c 'import json,sys
 r = json.loads(sys.argv[1])["result"]; t = json.loads(r["content"][0]["text"])
 print("%s:%s" % (r["isError"], t.get("error_code") or t.get("access_token")))' "$out" 2>&1)
          if [ "$class" = ok ]; then want="False:$OK_TOKEN"; else want="True:$class"; fi ;;
   esac
   is "$got" "$want" "$fault via $door: $class"
-  if [ "$class" != ok ] && [ "$door" != dbus ] && [ "$door" != mcp ]; then
+  if [ "$class" != ok ] && [ "$door" != dbus ] && [ "${door#mcp}" = "$door" ]; then
     ok "$([ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] && printf '%s' "$err" | grep -q "$account"; echo $?)" \
       "$fault via $door: one line on stderr, naming the account"
     [ "$rc" = 124 ] || [ "$(printf '%s\n' "$err" | grep -c .)" = 1 ] || diag "stderr: $err"
   fi
   unlike "$out$err" "secret-of-|1//" "$fault via $door: no refresh token or client secret in the answer"
   ok $(( ms <= bound * 1000 ? 0 : 1 )) "$fault via $door: answered within $bound s ($ms ms)"
-  [ "$sanitized" != 0 ] ||
+  [ "$GMO_SANITIZED" != 0 ] ||
     ok $(( ${rss:-999999} <= MAX_RSS_KB ? 0 : 1 )) "$fault via $door: peak RSS ${rss:-?} KiB <= $MAX_RSS_KB KiB"
   after=$(record "$account")
   if [ "$class" = ok ]; then
@@ -248,7 +248,7 @@ start_daemon() {
 stop_daemon() { kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; daemon_pid=; }
 
 # Each door's account, with a cached token in its record (which no failure may drop).
-for door in cli git mcp dbus cli-svc git-svc; do
+for door in cli git mcp dbus cli-svc git-svc mcp-svc; do
   setup_account "$door@example.com" >/dev/null
   gmail-oauth refresh "$door@example.com" >/dev/null 2>&1
   ok $? "$door@example.com holds a cached token"
@@ -258,12 +258,12 @@ started=$(date +%s)
 direct_path_begin
 run_phase cli git mcp
 direct_path_end
-run_phase dbus cli-svc git-svc
+run_phase dbus cli-svc git-svc mcp-svc
 diag "the matrix took $(( $(date +%s) - started )) s"
 is "$(grep -c answered "$cells/tls.log")" 0 "the TLS listener with the untrusted certificate answered nobody"
 kill "$tls_pid"; wait "$tls_pid" 2>/dev/null
 
-if [ "$sanitized" != 0 ]; then
+if [ "$GMO_SANITIZED" != 0 ]; then
   tap_n=$((tap_n + 1))
   echo "ok $tap_n # SKIP peak RSS bounds: not measured in a sanitizer build"
 fi

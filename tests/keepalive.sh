@@ -8,7 +8,6 @@
 
 d=$GMO_SESSION_DIR
 log=$d/notifications.log
-run() { out=$("$@" 2>"$d/err"); rc=$?; err=$(cat "$d/err"); }
 
 : >"$log"
 "$top_builddir/tests/fake-notifications" "$log" >"$d/fake-notifications.out" &

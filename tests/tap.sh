@@ -19,6 +19,14 @@ unlike() { # unlike GOT REGEX DESCRIPTION
 }
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; } # every line a comment, whatever GOT holds
 done_testing() { echo "1..$tap_n"; [ "$tap_failed" -eq 0 ]; exit $?; }
+# run CMD...: runs CMD, setting $out (its standard output), $err (its standard error),
+# $rc (its exit status) and $ms (its wall time in milliseconds).
+run() {
+  tap_started=$(date +%s%N)
+  out=$("$@" 2>"$GMO_SESSION_DIR/run.err"); rc=$?
+  ms=$(( ($(date +%s%N) - tap_started) / 1000000 ))
+  err=$(cat "$GMO_SESSION_DIR/run.err")
+}
 # The stand-in's control API (see tests/fake-google.py).
 ctl() { "$top_srcdir/tests/fake-google-ctl" "$@"; }
 fake_stat() { json_get "$(ctl GET /control/stats)" "$@"; } # fake_stat KEY...: what the stand-in counted or saw

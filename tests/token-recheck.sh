@@ -11,13 +11,6 @@
 . "$top_srcdir/tests/tap.sh"
 
 d=$GMO_SESSION_DIR
-run() { # run CMD...: sets $out, $err, $rc and $ms (wall time in milliseconds)
-  local start
-  start=$(date +%s%N)
-  out=$("$@" 2>"$d/err"); rc=$?
-  ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  err=$(cat "$d/err")
-}
 n=0
 fresh_account() { # fresh_account ACCOUNT: a grant of its own client, so that revoking it hits no other
   n=$((n + 1))

@@ -120,7 +120,7 @@ cmd_token (int argc, char **argv)
                    GMO_BROKER_MAX_MIN_VALID);
       goto out;
     }
-  grant = gmo_client_get_token (argv[1], GMO_BROKER_FLAGS_NONE, min_valid, &error);
+  grant = gmo_client_get_token (argv[1], GMO_BROKER_FLAGS_NONE, min_valid, NULL, &error);
   if (grant == NULL)
     goto out;
   text = format_token (grant, format);
@@ -151,7 +151,7 @@ refresh_all (void)
       g_autofree gchar *expires = NULL;
       int failed;
 
-      grant = gmo_client_get_token (stored->account, GMO_BROKER_FORCE_REFRESH, 0, &error);
+      grant = gmo_client_get_token (stored->account, GMO_BROKER_FORCE_REFRESH, 0, NULL, &error);
       if (grant == NULL)
         {
           failed = gmo_cli_report (error);
@@ -203,7 +203,7 @@ cmd_refresh (int argc, char **argv)
     }
   if (all)
     return refresh_all ();
-  grant = gmo_client_get_token (argv[1], GMO_BROKER_FORCE_REFRESH, 0, &error);
+  grant = gmo_client_get_token (argv[1], GMO_BROKER_FORCE_REFRESH, 0, NULL, &error);
   if (grant == NULL)
     goto out;
 

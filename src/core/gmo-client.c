@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The client side of gmail-oauthd, for the command line and the git helper:
+/* The client side of gmail-oauthd, for every door but the service itself:
  * a token is asked of the service on the session bus, which answers from
  * memory, and only when the service cannot answer is the core asked directly
  * (gmo_broker_get_token()). Both give the same answers: the service runs the
@@ -8,6 +8,7 @@
  * between them. Nothing on the way to the service calls libsecret. */
 #include "config.h"
 
+#include "gmo-broker-private.h"
 #include "gmo-client.h"
 #include "gmo-error.h"
 
@@ -94,24 +95,35 @@ on_ping_timer (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Calls RequestToken of a running service (no activation) and waits while it
- * answers pings. Returns (transfer full) the reply, or %NULL with @error set. */
+/* Calls @method of a running service (no activation) with @parameters and
+ * waits while it answers pings. Returns (transfer
+ * full) the reply of @reply_type, or %NULL with @error set. */
+static void
+on_outer_cancelled (GCancellable *outer, gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
 static GVariant *
-call_running (GDBusConnection *connection, const gchar *account, GVariant *options, GError **error)
+call_running (GDBusConnection *connection, const gchar *method, GVariant *parameters,
+              const GVariantType *reply_type, GCancellable *outer, GError **error)
 {
   g_autoptr (GMainContext) context = g_main_context_new ();
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GCancellable) ping_cancellable = g_cancellable_new ();
   g_autoptr (GSource) timer = g_timeout_source_new (PING_MS);
   Call call = { connection, cancellable, ping_cancellable, NULL, NULL, FALSE, FALSE };
+  gulong outer_id = 0;
 
+  if (outer != NULL)
+    outer_id = g_cancellable_connect (outer, G_CALLBACK (on_outer_cancelled), cancellable, NULL);
   g_main_context_push_thread_default (context);
   g_source_set_callback (timer, on_ping_timer, &call, NULL);
   g_source_attach (timer, context);
-  g_dbus_connection_call (
-      connection, GMO_CLIENT_BUS_NAME, GMO_CLIENT_OBJECT_PATH, GMO_CLIENT_INTERFACE, "RequestToken",
-      g_variant_new ("(s@a{sv})", account, options), G_VARIANT_TYPE ("(sxa{sv})"),
-      G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_MS, cancellable, on_call_done, &call);
+  g_dbus_connection_call (connection, GMO_CLIENT_BUS_NAME, GMO_CLIENT_OBJECT_PATH,
+                          GMO_CLIENT_INTERFACE, method, parameters, reply_type,
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_MS, cancellable, on_call_done,
+                          &call);
   while (!call.done)
     g_main_context_iteration (context, TRUE);
   g_source_destroy (timer);
@@ -120,31 +132,25 @@ call_running (GDBusConnection *connection, const gchar *account, GVariant *optio
   while (call.pinging)
     g_main_context_iteration (context, TRUE);
   g_main_context_pop_thread_default (context);
+  if (outer != NULL)
+    g_cancellable_disconnect (outer, outer_id);
 
   if (call.reply == NULL)
     g_propagate_error (error, call.error);
   return call.reply;
 }
 
-/* RequestToken, activating the service first when nobody owns its name.
- * Returns (transfer full) the reply, or %NULL with @error set. */
+/* call_running(), activating the service first when nobody owns its name. */
 static GVariant *
-request_token (GDBusConnection *connection, const gchar *account, GmoBrokerFlags flags,
-               gint64 min_valid, GError **error)
+call_service (GDBusConnection *connection, const gchar *method, GVariant *parameters,
+              const GVariantType *reply_type, GCancellable *cancellable, GError **error)
 {
-  g_autoptr (GVariant) options = NULL;
+  g_autoptr (GVariant) kept = g_variant_ref_sink (parameters);
   g_autoptr (GVariant) started = NULL;
   g_autoptr (GError) local_error = NULL;
-  GVariantDict dict;
   GVariant *reply;
 
-  g_variant_dict_init (&dict, NULL);
-  g_variant_dict_insert (&dict, "min-valid", "u", (guint32)min_valid);
-  g_variant_dict_insert (&dict, "refresh", "b", (flags & GMO_BROKER_FORCE_REFRESH) != 0);
-  g_variant_dict_insert (&dict, "token-url", "s", gmo_client_token_url_setting ());
-  options = g_variant_ref_sink (g_variant_dict_end (&dict));
-
-  reply = call_running (connection, account, options, &local_error);
+  reply = call_running (connection, method, kept, reply_type, cancellable, &local_error);
   if (reply != NULL)
     return reply;
   if (!g_error_matches (local_error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN)
@@ -157,28 +163,51 @@ request_token (GDBusConnection *connection, const gchar *account, GmoBrokerFlags
   started = g_dbus_connection_call_sync (
       connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
       "StartServiceByName", g_variant_new ("(su)", GMO_CLIENT_BUS_NAME, 0), G_VARIANT_TYPE ("(u)"),
-      G_DBUS_CALL_FLAGS_NONE, ACTIVATION_MS, NULL, error);
+      G_DBUS_CALL_FLAGS_NONE, ACTIVATION_MS, cancellable, error);
   if (started == NULL)
     return NULL;
-  return call_running (connection, account, options, error);
+  return call_running (connection, method, kept, reply_type, cancellable, error);
+}
+
+/* RequestToken. Returns (transfer full) the reply, or %NULL with @error set. */
+static GVariant *
+request_token (GDBusConnection *connection, const gchar *account, GmoBrokerFlags flags,
+               gint64 min_valid, GCancellable *cancellable, GError **error)
+{
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "min-valid", "u", (guint32)min_valid);
+  g_variant_dict_insert (&dict, "refresh", "b", (flags & GMO_BROKER_FORCE_REFRESH) != 0);
+  g_variant_dict_insert (&dict, "token-url", "s", gmo_client_token_url_setting ());
+  if (flags & GMO_BROKER_OWN_USE)
+    g_variant_dict_insert (&dict, "own-use", "b", TRUE);
+  return call_service (connection, "RequestToken",
+                       g_variant_new ("(s@a{sv})", account, g_variant_dict_end (&dict)),
+                       G_VARIANT_TYPE ("(sxa{sv})"), cancellable, error);
 }
 
 /**
  * gmo_client_get_token:
  * @account: an account (normalised here)
- * @flags: %GMO_BROKER_FORCE_REFRESH to refresh even a fresh token
+ * @flags: %GMO_BROKER_FORCE_REFRESH to refresh even a fresh token,
+ *   %GMO_BROKER_OWN_USE for this process's own requests
  * @min_valid: the freshness margin in seconds (0 to %GMO_BROKER_MAX_MIN_VALID)
+ * @cancellable: (nullable): a cancellable
  * @error: return location for an error
  *
  * gmo_broker_get_token() through gmail-oauthd when it can answer (activating
  * it when needed), else directly, with the same answers and errors either way.
+ * A token for this process's own use comes from its memory while it is fresh
+ * there (gmo_broker_cache_tokens()).
  *
  * Returns: (transfer full): a grant holding the normalised account, a valid
  * access token, its expiry and the granted scopes when known (the other
  * fields may be unset), or %NULL with @error set.
  */
 GmoGrant *
-gmo_client_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid, GError **error)
+gmo_client_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
+                      GCancellable *cancellable, GError **error)
 {
   g_autofree gchar *normalized = NULL;
   g_autoptr (GDBusConnection) connection = NULL;
@@ -193,6 +222,11 @@ gmo_client_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_val
   normalized = gmo_account_normalize (account, error);
   if (normalized == NULL)
     return NULL;
+  /* A token handed to others goes through the service, which checks it when
+   * it is handed out again soon; this process's own use needs no check. */
+  if ((flags & (GMO_BROKER_OWN_USE | GMO_BROKER_FORCE_REFRESH)) == GMO_BROKER_OWN_USE
+      && (grant = gmo_broker_cached_token (normalized, min_valid)) != NULL)
+    return grant;
   /* The keyring is on the session bus too: a bus that does not let us in
    * fails the direct path first, in the same way and after the same wait. */
   connection = gmo_keyring_get_bus (NULL, error);
@@ -202,8 +236,9 @@ gmo_client_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_val
    * come back as GMO_ERROR. */
   (void)gmo_error_quark ();
 
-  reply = request_token (connection, normalized, flags, min_valid, &local_error);
-  if (reply == NULL && local_error->domain == GMO_ERROR)
+  reply = request_token (connection, normalized, flags, min_valid, cancellable, &local_error);
+  if (reply == NULL
+      && (local_error->domain == GMO_ERROR || g_cancellable_is_cancelled (cancellable)))
     {
       g_dbus_error_strip_remote_error (local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -215,7 +250,7 @@ gmo_client_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_val
        * stopped answering or uses another endpoint, a broken installation. */
       g_debug ("Asking the keyring directly, as gmail-oauthd did not answer: %s",
                local_error->message);
-      return gmo_broker_get_token (normalized, flags, min_valid, NULL, error);
+      return gmo_broker_get_token (normalized, flags, min_valid, cancellable, error);
     }
 
   grant = gmo_grant_new (normalized);
@@ -223,7 +258,60 @@ gmo_client_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_val
   grant->access_token = gmo_secret_dup (token);
   if (g_variant_lookup (details, "scope", "&s", &scope))
     grant->scopes = g_strdup (scope);
+  gmo_broker_cache_token (grant);
   return grant;
+}
+
+/**
+ * gmo_client_list_accounts:
+ * @error: return location for an error
+ *
+ * gmo_store_list() through gmail-oauthd when it can answer (activating it
+ * when needed), else directly: the service's list holds no secret, so its
+ * grants carry the account alone.
+ *
+ * Returns: (transfer full) (element-type GmoGrant): the stored accounts, or
+ * %NULL with @error set.
+ */
+GPtrArray *
+gmo_client_list_accounts (GError **error)
+{
+  g_autoptr (GDBusConnection) connection = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariantIter) iter = NULL;
+  g_autoptr (GError) local_error = NULL;
+  GVariant *entry;
+  GPtrArray *grants;
+
+  connection = gmo_keyring_get_bus (NULL, error);
+  if (connection == NULL)
+    return NULL;
+  (void)gmo_error_quark ();
+  reply = call_service (connection, "ListAccounts", NULL, G_VARIANT_TYPE ("(aa{sv})"), NULL,
+                        &local_error);
+  if (reply == NULL && local_error->domain == GMO_ERROR)
+    {
+      g_dbus_error_strip_remote_error (local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (reply == NULL)
+    {
+      g_debug ("Reading the keyring directly, as gmail-oauthd did not answer: %s",
+               local_error->message);
+      return gmo_store_list (NULL, error);
+    }
+  grants = g_ptr_array_new_with_free_func ((GDestroyNotify)gmo_grant_free);
+  g_variant_get (reply, "(aa{sv})", &iter);
+  while ((entry = g_variant_iter_next_value (iter)) != NULL)
+    {
+      const gchar *account;
+
+      if (g_variant_lookup (entry, "account", "&s", &account))
+        g_ptr_array_add (grants, gmo_grant_new (account));
+      g_variant_unref (entry);
+    }
+  return grants;
 }
 
 /**

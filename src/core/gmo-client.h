@@ -18,7 +18,8 @@ G_BEGIN_DECLS
 
 const gchar *gmo_client_token_url_setting (void);
 GmoGrant *gmo_client_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_valid,
-                                GError **error);
+                                GCancellable *cancellable, GError **error);
+GPtrArray *gmo_client_list_accounts (GError **error);
 GVariant *gmo_client_account_state (const gchar *account);
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 
 #include "gmo-autocleanups.h"
 #include "gmo-broker.h"
+#include "gmo-client.h"
 #include "gmo-error.h"
 #include "gmo-gmail.h"
 #include "gmo-gmail-private.h"
@@ -78,7 +79,7 @@ gmo_gmail_new (const gchar *account, GError **error)
   g_return_val_if_fail (account != NULL, NULL);
 
   /* A 401 makes the client refresh (ensure_token()): no tokeninfo check needed. */
-  grant = gmo_broker_get_token (account, GMO_BROKER_OWN_USE, gmo_broker_min_valid_default (),
+  grant = gmo_client_get_token (account, GMO_BROKER_OWN_USE, gmo_broker_min_valid_default (),
                                 NULL, error);
   if (grant == NULL)
     return NULL;
@@ -155,7 +156,7 @@ ensure_token (GmoGmail *gmail, gboolean force, GCancellable *cancellable, GError
     return TRUE;
   if (!force && gmail->expires_at - g_get_real_time () / G_USEC_PER_SEC > min_valid)
     return TRUE;
-  grant = gmo_broker_get_token (gmail->account,
+  grant = gmo_client_get_token (gmail->account,
                                 GMO_BROKER_OWN_USE
                                     | (force ? GMO_BROKER_FORCE_REFRESH : GMO_BROKER_FLAGS_NONE),
                                 min_valid, cancellable, error);

@@ -106,6 +106,9 @@ handout_of (Daemon *daemon, const gchar *account)
  * gmo_daemon_cache_answer:
  * @daemon: the daemon
  * @account: a normalised account
+ * @flags: the call's flags: with %GMO_BROKER_OWN_USE, the caller uses the
+ *   token itself and refreshes after a refusal (the Gmail API client of
+ *   another process): it is not checked
  * @min_valid: the margin in seconds
  * @method: the method answered
  * @out_to_check: (out) (optional) (transfer full): the cached token when it
@@ -117,8 +120,8 @@ handout_of (Daemon *daemon, const gchar *account)
  * the handout is recorded.
  */
 GVariant *
-gmo_daemon_cache_answer (Daemon *daemon, const gchar *account, gint64 min_valid,
-                         const gchar *method, CachedToken **out_to_check)
+gmo_daemon_cache_answer (Daemon *daemon, const gchar *account, GmoBrokerFlags flags,
+                         gint64 min_valid, const gchar *method, CachedToken **out_to_check)
 {
   const CachedToken *cached;
   GVariant *answer = NULL;
@@ -130,7 +133,7 @@ gmo_daemon_cache_answer (Daemon *daemon, const gchar *account, gint64 min_valid,
   if (cached != NULL && cached->expires_at - now > min_valid)
     {
       handout = handout_of (daemon, account);
-      if (!gmo_handout_needs_check (handout, cached->tag, now))
+      if ((flags & GMO_BROKER_OWN_USE) || !gmo_handout_needs_check (handout, cached->tag, now))
         {
           gmo_handout_note (handout, cached->tag, now, FALSE);
           answer = g_variant_ref_sink (gmo_daemon_token_answer (cached, method));
@@ -256,16 +259,15 @@ is_keyring_change (GDBusMessage *message)
   return g_str_equal (name, GMO_KEYRING_SERVICE_NAME);
 }
 
-/* The account and the margin of a cached-token request, if @message is one:
+/* The account, flags and margin of a cached-token request, if @message is one:
  * GetAccessToken, or RequestToken without "refresh" and with our endpoint. */
 static gboolean
 is_cache_request (Daemon *daemon, GDBusMessage *message, const gchar **out_account,
-                  gint64 *out_min_valid)
+                  GmoBrokerFlags *out_flags, gint64 *out_min_valid)
 {
   const gchar *member = g_dbus_message_get_member (message);
   GVariant *body = g_dbus_message_get_body (message);
   g_autoptr (GVariant) options = NULL;
-  GmoBrokerFlags flags;
   gboolean other_endpoint;
 
   if (g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL
@@ -277,6 +279,7 @@ is_cache_request (Daemon *daemon, GDBusMessage *message, const gchar **out_accou
       && g_variant_is_of_type (body, G_VARIANT_TYPE ("(s)")))
     {
       g_variant_get (body, "(&s)", out_account);
+      *out_flags = GMO_BROKER_FLAGS_NONE;
       *out_min_valid = daemon->min_valid;
       return TRUE;
     }
@@ -285,8 +288,9 @@ is_cache_request (Daemon *daemon, GDBusMessage *message, const gchar **out_accou
     return FALSE;
   g_variant_get (body, "(&s@a{sv})", out_account, &options);
   /* Anything else, a bad option included, is for the skeleton to answer. */
-  return gmo_daemon_parse_options (daemon, options, &flags, out_min_valid, &other_endpoint, NULL)
-         && !(flags & GMO_BROKER_FORCE_REFRESH);
+  return gmo_daemon_parse_options (daemon, options, out_flags, out_min_valid, &other_endpoint,
+                                   NULL)
+         && !(*out_flags & GMO_BROKER_FORCE_REFRESH);
 }
 
 /* Runs on the GDBus worker thread for every incoming message, in the order
@@ -307,6 +311,7 @@ gmo_daemon_on_incoming_message (GDBusConnection *connection, GDBusMessage *messa
   g_autoptr (GDBusMessage) reply = NULL;
   GVariant *answer;
   const gchar *raw_account;
+  GmoBrokerFlags flags;
   gint64 min_valid;
 
   if (!incoming)
@@ -317,12 +322,12 @@ gmo_daemon_on_incoming_message (GDBusConnection *connection, GDBusMessage *messa
       gmo_daemon_attention_keyring_changed (daemon);
       return message;
     }
-  if (!is_cache_request (daemon, message, &raw_account, &min_valid))
+  if (!is_cache_request (daemon, message, &raw_account, &flags, &min_valid))
     return message;
   account = gmo_account_normalize (raw_account, NULL);
   if (account == NULL
       || !gmo_daemon_caller_may_get_at_once (daemon, g_dbus_message_get_sender (message), account)
-      || (answer = gmo_daemon_cache_answer (daemon, account, min_valid,
+      || (answer = gmo_daemon_cache_answer (daemon, account, flags, min_valid,
                                             g_dbus_message_get_member (message), NULL))
              == NULL)
     return message;

@@ -201,7 +201,8 @@ token_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
       if (before != NULL && gmo_broker_token_is_fresh (before, job->min_valid, gmo_now ()))
         {
           token = gmo_daemon_cached_token_new (job->daemon, before, FALSE);
-          token->checked = gmo_daemon_cache_needs_check (job->daemon, job->account, token->tag);
+          token->checked = !(job->flags & GMO_BROKER_OWN_USE)
+                           && gmo_daemon_cache_needs_check (job->daemon, job->account, token->tag);
           if (!token->checked || still_accepted (job, before->access_token, cancellable))
             {
               job->grant_id = gmo_daemon_grant_id (before);
@@ -383,7 +384,7 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *a
   Refresh *refresh;
 
   if (!(flags & GMO_BROKER_FORCE_REFRESH)
-      && (answer = gmo_daemon_cache_answer (daemon, account, min_valid,
+      && (answer = gmo_daemon_cache_answer (daemon, account, flags, min_valid,
                                             g_dbus_method_invocation_get_method_name (invocation),
                                             &to_check))
              != NULL)
@@ -406,12 +407,17 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *a
    * token already handed out (the early answer) may be the one a forcing
    * caller was refused: it waits for a refresh of its own; so does a call
    * whose cached token is due for a check (the running task hands that token
-   * out unchecked), and the next task checks it. */
+   * out unchecked), and the next task checks it; so does a call for others
+   * while the running task is for its callers' own use (which skips checks). */
   else if (((flags & GMO_BROKER_FORCE_REFRESH) && refresh->announced) || to_check != NULL
+           || ((refresh->flags & GMO_BROKER_OWN_USE) && !(flags & GMO_BROKER_OWN_USE))
            || (!(refresh->flags & GMO_BROKER_FORCE_REFRESH)
                && ((flags & GMO_BROKER_FORCE_REFRESH) || min_valid > refresh->min_valid)))
     {
-      refresh->later_flags |= flags;
+      /* Forced if any of them forces; for own use only if all of them are. */
+      refresh->later_flags = refresh->later->len == 0 ? flags
+                             : ((refresh->later_flags | flags) & ~GMO_BROKER_OWN_USE)
+                                   | (refresh->later_flags & flags & GMO_BROKER_OWN_USE);
       refresh->later_min_valid = MAX (refresh->later_min_valid, min_valid);
       g_ptr_array_add (refresh->later, invocation);
       return;
@@ -501,6 +507,7 @@ gmo_daemon_parse_options (Daemon *daemon, GVariant *options, GmoBrokerFlags *out
   g_autoptr (GVariant) min_valid = g_variant_lookup_value (options, "min-valid", NULL);
   g_autoptr (GVariant) refresh = g_variant_lookup_value (options, "refresh", NULL);
   g_autoptr (GVariant) token_url = g_variant_lookup_value (options, "token-url", NULL);
+  g_autoptr (GVariant) own_use = g_variant_lookup_value (options, "own-use", NULL);
 
   *out_flags = GMO_BROKER_FLAGS_NONE;
   *out_min_valid = daemon->min_valid;
@@ -515,10 +522,11 @@ gmo_daemon_parse_options (Daemon *daemon, GVariant *options, GmoBrokerFlags *out
       return FALSE;
     }
   if ((refresh != NULL && !g_variant_is_of_type (refresh, G_VARIANT_TYPE_BOOLEAN))
+      || (own_use != NULL && !g_variant_is_of_type (own_use, G_VARIANT_TYPE_BOOLEAN))
       || (token_url != NULL && !g_variant_is_of_type (token_url, G_VARIANT_TYPE_STRING)))
     {
       g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
-                   _ ("The option refresh must be a boolean and token-url a string"));
+                   _ ("The options refresh and own-use must be booleans, token-url a string"));
       return FALSE;
     }
   if (token_url != NULL
@@ -532,7 +540,9 @@ gmo_daemon_parse_options (Daemon *daemon, GVariant *options, GmoBrokerFlags *out
   if (min_valid != NULL)
     *out_min_valid = g_variant_get_uint32 (min_valid);
   if (refresh != NULL && g_variant_get_boolean (refresh))
-    *out_flags = GMO_BROKER_FORCE_REFRESH;
+    *out_flags |= GMO_BROKER_FORCE_REFRESH;
+  if (own_use != NULL && g_variant_get_boolean (own_use))
+    *out_flags |= GMO_BROKER_OWN_USE;
   return TRUE;
 }
 

@@ -85,8 +85,9 @@ CachedToken *gmo_daemon_cached_token_copy (const CachedToken *token);
 void gmo_daemon_cached_token_free (CachedToken *token);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CachedToken, gmo_daemon_cached_token_free)
 GVariant *gmo_daemon_token_answer (const CachedToken *token, const gchar *method);
-GVariant *gmo_daemon_cache_answer (Daemon *daemon, const gchar *account, gint64 min_valid,
-                                   const gchar *method, CachedToken **out_to_check);
+GVariant *gmo_daemon_cache_answer (Daemon *daemon, const gchar *account, GmoBrokerFlags flags,
+                                   gint64 min_valid, const gchar *method,
+                                   CachedToken **out_to_check);
 gboolean gmo_daemon_cache_needs_check (Daemon *daemon, const gchar *account, const gchar *tag);
 void gmo_daemon_cache_note_handout (Daemon *daemon, const gchar *account,
                                     const CachedToken *token);

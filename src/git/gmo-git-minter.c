@@ -79,7 +79,7 @@ gmo_git_minter_get (const GmoGitCredential *c, const gchar *account, GmoSecretSt
   gint64 margin = gmo_broker_min_valid_default ();
   g_autoptr (GmoGrant) grant = NULL;
 
-  grant = gmo_client_get_token (account, GMO_BROKER_FLAGS_NONE, margin, error);
+  grant = gmo_client_get_token (account, GMO_BROKER_FLAGS_NONE, margin, NULL, error);
   if (grant == NULL)
     return FALSE;
   if (c->capa_authtype)

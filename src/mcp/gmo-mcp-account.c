@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Which account a keyring-backed tool uses: the one its arguments name, else
- * the only one stored. Finding the only one reads every record of the keyring
- * (a search and a GetSecrets of them all, about a millisecond, more than the
- * rest of a cached call); a running server remembers it instead, and forgets
- * it as soon as the Secret Service says that its records changed, so that an
- * account added or removed by another process is seen by the next call. */
+ * the only one stored. Finding the only one asks gmail-oauthd, which reads
+ * every record of the keyring (or reads them here when it cannot answer):
+ * about a millisecond, more than the rest of a cached call. A running server
+ * remembers it instead, and forgets it as soon as the Secret Service says that
+ * its records changed, so that an account added or removed by another process
+ * is seen by the next call. */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "gmo-broker.h"
+#include "gmo-client.h"
 #include "gmo-error.h"
 #include "gmo-keyring.h"
 #include "gmo-mcp-tools.h"
@@ -74,11 +76,11 @@ sync_changes (void)
   return TRUE;
 }
 
-/* The only stored account, from the records themselves. */
+/* The only stored account. */
 static gchar *
 only_account (GError **error)
 {
-  g_autoptr (GPtrArray) grants = gmo_store_list (NULL, error);
+  g_autoptr (GPtrArray) grants = gmo_client_list_accounts (error);
   g_autoptr (GString) names = NULL;
 
   if (grants == NULL)
@@ -87,7 +89,7 @@ only_account (GError **error)
     {
       const GmoGrant *only = g_ptr_array_index (grants, 0);
 
-      /* Its token was read with it: the broker need not read it again. */
+      /* Its token, if it was read here: the broker need not read it again. */
       gmo_broker_offer_token (only);
       return g_strdup (only->account);
     }

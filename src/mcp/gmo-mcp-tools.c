@@ -9,9 +9,11 @@
 #include "gmo-autocleanups.h"
 #include "gmo-broker.h"
 #include "gmo-cli.h"
+#include "gmo-client.h"
 #include "gmo-curl.h"
 #include "gmo-error.h"
 #include "gmo-json.h"
+#include "gmo-keyring.h"
 #include "gmo-mcp-tools.h"
 #include "gmo-oauth.h"
 #include "gmo-store.h"
@@ -125,11 +127,20 @@ out:
 GmoGmail *
 gmo_mcp_gmail_new (json_object *arguments, GError **error)
 {
+  static gsize preloaded = 0;
   g_autofree gchar *account = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
 
-  /* The first call reads the keyring before its request: libcurl loads
-   * meanwhile. */
-  gmo_curl_preload ();
+  /* The first call asks gmail-oauthd or the keyring for a token before its
+   * request: libcurl loads meanwhile. The bus comes first, as connecting
+   * starts GLib's threads, and a thread cannot start while another maps
+   * libraries (the loader's lock). An error is the token's to report. */
+  if (g_once_init_enter (&preloaded))
+    {
+      bus = gmo_keyring_get_bus (NULL, NULL);
+      gmo_curl_preload ();
+      g_once_init_leave (&preloaded, 1);
+    }
   account = gmo_mcp_pick_account (arguments, error);
   if (account == NULL)
     return NULL;
@@ -268,7 +279,7 @@ tool_get_access_token (json_object *arguments, gboolean *out_is_error)
   account = gmo_mcp_pick_account (arguments, &error);
   if (account == NULL)
     goto out;
-  grant = gmo_broker_get_token (account, GMO_BROKER_FLAGS_NONE, gmo_broker_min_valid_default (),
+  grant = gmo_client_get_token (account, GMO_BROKER_FLAGS_NONE, gmo_broker_min_valid_default (),
                                 NULL, &error);
   if (grant == NULL)
     goto out;
