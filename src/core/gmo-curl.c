@@ -278,6 +278,8 @@ curl_slist_free_all (struct curl_slist *list)
   API (curl_slist_free_all) (list);
 }
 
+static GThread *preload; /* the thread of gmo_curl_preload(), until gmo_curl_preload_finish() */
+
 static gpointer
 preload_thread (gpointer unused)
 {
@@ -289,10 +291,11 @@ preload_thread (gpointer unused)
  * gmo_curl_preload:
  *
  * Starts loading libcurl in a thread of its own, once per process, for a
- * caller that will make a request after slower work of its own (reading the
- * keyring): mapping libcurl's thirty-odd libraries then overlaps that work,
+ * caller that will make a request after slower work of its own (getting a
+ * token): mapping libcurl's thirty-odd libraries then overlaps that work,
  * and the first gmo_curl_load() waits only for what is left. A failure is
- * reported by that call.
+ * reported by that call. The caller calls gmo_curl_preload_finish() before
+ * the process exits.
  */
 void
 gmo_curl_preload (void)
@@ -301,10 +304,21 @@ gmo_curl_preload (void)
 
   if (g_once_init_enter (&started))
     {
-      GThread *thread = g_thread_try_new ("gmo-curl-load", preload_thread, NULL, NULL);
-
-      if (thread != NULL)
-        g_thread_unref (thread);
+      preload = g_thread_try_new ("gmo-curl-load", preload_thread, NULL, NULL);
       g_once_init_leave (&started, 1);
     }
+}
+
+/**
+ * gmo_curl_preload_finish:
+ *
+ * Waits for the thread of gmo_curl_preload(), if one was started: a process
+ * that exits while libcurl initialises OpenSSL in another thread would run
+ * OpenSSL's exit handlers and destructors under it.
+ */
+void
+gmo_curl_preload_finish (void)
+{
+  if (preload != NULL)
+    g_thread_join (g_steal_pointer (&preload));
 }

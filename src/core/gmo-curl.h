@@ -14,5 +14,6 @@ G_BEGIN_DECLS
 
 gboolean gmo_curl_load (GError **error);
 void gmo_curl_preload (void);
+void gmo_curl_preload_finish (void);
 
 G_END_DECLS

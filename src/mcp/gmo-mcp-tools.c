@@ -457,6 +457,7 @@ gmo_cli_mcp (int argc, char **argv)
   g_autofree gchar *instructions = NULL;
   gboolean read_only = FALSE;
   gboolean no_credentials = FALSE;
+  int status;
   const GOptionEntry entries[] = {
     { "read-only", 0, 0, G_OPTION_ARG_NONE, &read_only,
       N_("Offer only the tools that change nothing: none that sends, drafts or changes labels"),
@@ -493,5 +494,7 @@ gmo_cli_mcp (int argc, char **argv)
   tools = gmo_mcp_tools_select (read_only, no_credentials);
   instructions = gmo_mcp_tools_instructions (tools, read_only);
   server = gmo_mcp_server_new (instructions, &g_array_index (tools, GmoMcpTool, 0), tools->len);
-  return gmo_mcp_serve (server);
+  status = gmo_mcp_serve (server);
+  gmo_curl_preload_finish ();
+  return status;
 }
