@@ -59,6 +59,10 @@ for path in direct daemon; do
     like "$records" '^1 [0-9a-f]{16} [0-9]+ [0-9]+$' "the handout records are kept beside the lock files"
     ok "$(grep -rqF -- "$token" "$XDG_RUNTIME_DIR" ; [ $? -eq 1 ]; echo $?)" \
       "and hold no token"
+    record=$(ls "$XDG_RUNTIME_DIR"/gmail-oauth/*.handout | head -n 1)
+    inode=$(stat -c %i "$record")
+    gmail-oauth token "$B" >/dev/null
+    is "$(stat -c %i "$record")" "$inode" "a handout of the same token a moment later writes no record"
   fi
 
   # ---- callers at once share one check ----
