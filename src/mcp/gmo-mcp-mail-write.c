@@ -169,6 +169,20 @@ compose_build (Compose *compose, GmoGmail *gmail, json_object *arguments, GError
   return gmo_mime_build (draft, error);
 }
 
+/* What sending and changing labels answer (send_output, modify_output): the
+ * message's ids and labels. */
+static json_object *
+message_result (GmoGmail *gmail, json_object *message)
+{
+  json_object *result = gmo_mcp_mail_result_new (gmail);
+
+  json_object_object_add (result, "id", gmo_mcp_mail_string (message, "id"));
+  json_object_object_add (result, "thread_id", gmo_mcp_mail_string (message, "threadId"));
+  json_object_object_add (result, "labels", gmo_mcp_mail_labels (message));
+  json_object_object_add (result, "status", json_object_new_string ("success"));
+  return result;
+}
+
 static json_object *
 tool_send_message (json_object *arguments, gboolean *out_is_error)
 {
@@ -177,7 +191,6 @@ tool_send_message (json_object *arguments, gboolean *out_is_error)
   g_auto (Compose) compose = { { NULL } };
   g_autoptr (GBytes) raw = NULL;
   g_autoptr (json_object) sent = NULL;
-  json_object *result;
 
   gmail = gmo_mcp_gmail_new (arguments, &error);
   if (gmail == NULL || (raw = compose_build (&compose, gmail, arguments, &error)) == NULL)
@@ -185,12 +198,7 @@ tool_send_message (json_object *arguments, gboolean *out_is_error)
   sent = gmo_gmail_send (gmail, raw, compose.thread_id, NULL, &error);
   if (sent == NULL)
     goto out;
-  result = gmo_mcp_mail_result_new (gmail);
-  json_object_object_add (result, "id", gmo_mcp_mail_string (sent, "id"));
-  json_object_object_add (result, "thread_id", gmo_mcp_mail_string (sent, "threadId"));
-  json_object_object_add (result, "labels", gmo_mcp_mail_labels (sent));
-  json_object_object_add (result, "status", json_object_new_string ("success"));
-  return result;
+  return message_result (gmail, sent);
 
 out:
   *out_is_error = TRUE;
@@ -349,7 +357,6 @@ tool_modify_labels (json_object *arguments, gboolean *out_is_error)
   g_autoptr (GPtrArray) remove = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (json_object) modified = NULL;
   const gchar *message_id = NULL;
-  json_object *result;
 
   if (!gmo_mcp_args_get_string (arguments, "message_id", &message_id, &error))
     goto out;
@@ -365,12 +372,7 @@ tool_modify_labels (json_object *arguments, gboolean *out_is_error)
                                (const gchar *const *) remove->pdata, NULL, &error);
   if (modified == NULL)
     goto out;
-  result = gmo_mcp_mail_result_new (gmail);
-  json_object_object_add (result, "id", gmo_mcp_mail_string (modified, "id"));
-  json_object_object_add (result, "thread_id", gmo_mcp_mail_string (modified, "threadId"));
-  json_object_object_add (result, "labels", gmo_mcp_mail_labels (modified));
-  json_object_object_add (result, "status", json_object_new_string ("success"));
-  return result;
+  return message_result (gmail, modified);
 
 out:
   *out_is_error = TRUE;
