@@ -5,7 +5,7 @@
 # stand-in URLs with the same token (targets: at most 1.5x). A read fetches one URL
 # (format=raw), so its floor is one GET per read; a session also asks gmail-oauthd
 # for its token once (a bus connection of its own, one call), which the floor is
-# handed: the second floor adds one `gdbus call` of GetAccessToken, the same work.
+# handed: the second floor adds one `gdbus call` of RequestToken (own-use), the same work.
 # Then reading a 1 MiB and a 10 MiB message: time and peak RSS (target: linear,
 # and under 3x the message's size).
 set -eu
@@ -54,7 +54,7 @@ answers_ok() { # JSONL-FILE
 # Each request on a connection of its own, as the client makes them (one curl handle
 # per request); a kept-alive connection to the stand-in waits on delayed ACKs instead.
 curl_get="curl -sS -H 'Authorization: Bearer $token' -H 'Connection: close'"
-broker_call="gdbus call --session --dest io.github.gmail_oauth.Broker --object-path /io/github/gmail_oauth/Broker --method io.github.gmail_oauth.Broker1.GetAccessToken $A"
+broker_call="gdbus call --session --dest io.github.gmail_oauth.Broker --object-path /io/github/gmail_oauth/Broker --method io.github.gmail_oauth.Broker1.RequestToken $A \"{'own-use': <true>}\""
 calls=20
 
 echo "Search of 50 messages, $calls in one MCP session ($runs runs, interleaved):"
@@ -80,7 +80,7 @@ answers_ok "$GMO_SESSION_DIR/read.jsonl"
 python3 "$top_srcdir/bench/timeit.py" "$runs" -- \
   "floor: curl, $calls GETs of the raw message=$curl_get $urls" \
   "gmail_read_message x $calls (target 1.5x)=$read_session" \
-  "floor: gdbus GetAccessToken + the same curl=$broker_call >/dev/null; $curl_get $urls" \
+  "floor: gdbus RequestToken + the same curl=$broker_call >/dev/null; $curl_get $urls" \
   "gmail_read_message x $calls=$read_session"
 
 echo

@@ -25,6 +25,17 @@ t = json.loads(json.loads(sys.argv[1])["result"]["content"][0]["text"])
 for k in sys.argv[2].split("."): t = t.get(k, "") if isinstance(t, dict) else ""
 print(t)' "$1" "$2" 2>/dev/null
 }
+# The bus's method calls to gmail-oauthd, as dbus-monitor sees them, from here on.
+dbus-monitor --session "type='method_call',interface='io.github.gmail_oauth.Broker1'" >"$d/monitor" 2>&1 &
+monitor=$!
+seen() { tail -n +"$((mark + 1))" "$d/monitor"; } # what the bus carried since the last mark
+mark_monitor() { mark=$(wc -l <"$d/monitor"); }
+# wait_seen REGEX [N]: waits (up to 10 s) until N calls (default 1) matching REGEX were
+# carried since the mark.
+wait_seen() {
+  for _ in $(seq 1 100); do [ "$(seen | grep -Ec -- "$1")" -ge "${2:-1}" ] && return 0; sleep 0.1; done
+  return 1
+}
 message() { # message SUBJECT: adds a message to the stand-in's mailbox; prints its id
   json_get "$(ctl POST /control/gmail/message "{\"rfc822\":\"From: Ann <ann@example.com>\\r\\nTo: $A\\r\\nSubject: $1\\r\\n\\r\\nBody of $1.\\r\\n\"}")" id
 }
@@ -36,6 +47,12 @@ id=$(message "first")
 run gmail-oauth token "$A"
 like "$out" '^ya29\.' "a token call activates gmail-oauthd"
 token=$out
+# gmail-oauthd answers before its keyring write of a new token: freezing the keyring
+# during that write would leave its refresh running (and later calls waiting for it).
+for _ in $(seq 1 100); do
+  [ "$(json_get "$(secret-tool lookup account "$A" version 1)" access_token 2>/dev/null)" = "$token" ] && break
+  sleep 0.1
+done
 kpid=$(bus_pid org.freedesktop.secrets)
 kill -STOP "$kpid"
 run mcp gmail_read_message "{\"account\":\"$A\",\"message_id\":\"$id\"}"
@@ -46,16 +63,42 @@ is "$(text "$out" access_token)" "$token" "and hands out gmail-oauthd's cached t
 kill -CONT "$kpid"
 
 # ---- what the server asks: ListAccounts, RequestToken with own-use ----
-dbus-monitor --session "type='method_call',interface='io.github.gmail_oauth.Broker1'" >"$d/monitor" 2>&1 &
-monitor=$!
-sleep 0.5
+mark=0
+for _ in $(seq 1 100); do # the monitor is in place once it sees a call of ours
+  gdbus call --session --dest io.github.gmail_oauth.Broker --object-path /io/github/gmail_oauth/Broker \
+    --method io.github.gmail_oauth.Broker1.ListAccounts >/dev/null 2>&1
+  grep -q 'member=ListAccounts' "$d/monitor" && break
+  sleep 0.1
+done
+mark_monitor
 run mcp gmail_search_messages '{"max_results":1}'
 is "$(text "$out" account)" "$A" "a call without an account uses the only one stored"
-sleep 0.5
-kill "$monitor"; wait "$monitor" 2>/dev/null
-ok "$(grep -q 'member=ListAccounts' "$d/monitor"; echo $?)" "found with ListAccounts"
-ok "$(grep -A 30 'member=RequestToken' "$d/monitor" | grep -A 1 '"own-use"' | grep -q 'boolean true'; echo $?)" \
-  "its token asked with RequestToken, own-use true"
+is "$err" "" "with nothing on stderr"
+ok "$(wait_seen 'member=ListAccounts'; echo $?)" "found with ListAccounts"
+ok "$(wait_seen 'member=RequestToken'; seen | grep -A 30 'member=RequestToken' | grep -A 1 '"own-use"' |
+      grep -q 'boolean true'; echo $?)" "its token asked with RequestToken, own-use true"
+
+# ---- one running server is one caller of gmail-oauthd, and follows the keyring ----
+mcp_start
+mark_monitor
+printf '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"gmail_get_access_token","arguments":{"account":"%s"}}}\n' "$A" >&3
+mcp_answer 1 >/dev/null
+printf '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"gmail_get_access_token","arguments":{"account":"%s"}}}\n' "$A" >&3
+mcp_answer 2 >/dev/null
+wait_seen 'member=RequestToken' 2
+is "$(seen | sed -n 's/.* sender=\([^ ]*\) .*member=RequestToken.*/\1/p' | sort -u | wc -l)" 1 \
+  "two token calls of one server come from one bus connection"
+printf '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"gmail_read_message","arguments":{"account":"%s","message_id":"%s"}}}\n' "$A" "$id" >&3
+like "$(mcp_answer 3)" '"isError":false' "a running server reads a message (its token now in its memory)"
+gmail-oauth remove "$A" 2>/dev/null
+printf '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"gmail_read_message","arguments":{"account":"%s","message_id":"%s"}}}\n' "$A" "$id" >&3
+is "$(text "$(mcp_answer 4)" error_code)" no-account \
+  "the account removed by another process: the next read says no-account, not from memory"
+printf '%s' "{\"type\":\"authorized_user\",\"client_id\":\"client-1.apps.googleusercontent.com\",\"client_secret\":\"secret-of-client-1.apps.googleusercontent.com\",\"refresh_token\":\"$rt\"}" |
+  gmail-oauth import "$A" 2>/dev/null
+printf '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"gmail_read_message","arguments":{"account":"%s","message_id":"%s"}}}\n' "$A" "$id" >&3
+like "$(mcp_answer 5)" '"isError":false' "imported again: read again"
+exec 3>&-; wait "$mcp_pid"
 
 # ---- own use: no tokeninfo check; a handout for others still gets its check ----
 for path in daemon direct; do
@@ -82,19 +125,27 @@ done
 # request starts a task that waits for the record; a command line's request comes
 # meanwhile, and Google is told the token is dead. The server gets that token (and its
 # 401, and refreshes); the command line must not: it is due for a check.
+# (It needs a gmail-oauthd that has not checked A's token in the last minute: the one
+# started after the direct path above.)
 dead=$(gmail-oauth token "$A")
 printf 'x' | secret-tool store --label=other other item
+refused=$(fake_stat gmail_auth_failures)
 kill -STOP "$kpid"
+mark_monitor
 mcp gmail_read_message "{\"account\":\"$A\",\"message_id\":\"$id\"}" >"$d/own.out" &
 own=$!
-sleep 1
+wait_seen 'member=RequestToken'
+sleep 0.5 # and gmail-oauthd has started its task
 gmail-oauth token "$A" >"$d/others.out" 2>&1 &
 others=$!
-sleep 1
+mark_monitor
+wait_seen 'member=RequestToken'
+sleep 0.5
 ctl POST /control/gmail/expire-tokens '{}' >/dev/null
 kill -CONT "$kpid"
 wait "$own" "$others"
 is "$(text "$(cat "$d/own.out")" headers.subject)" "first" "the server's read succeeds (after a refresh of its own)"
+is "$(fake_stat gmail_auth_failures)" $((refused + 1)) "its task handed it the stored token unchecked: one 401"
 like "$(cat "$d/others.out")" '^ya29\.' "the command line gets a token"
 ok "$([ "$(cat "$d/others.out")" != "$dead" ]; echo $?)" "not the dead one the server's task handed out unchecked"
 
@@ -122,4 +173,5 @@ expect=reauthorize
 compare "a revoked grant" gmail_search_messages "{\"account\":\"$C\"}"
 compare "a revoked grant, gmail_get_access_token" gmail_get_access_token "{\"account\":\"$C\"}"
 is "$(stored_refresh_token "$A")" "$rt" "the stored refresh token is unchanged"
+kill "$monitor"; wait "$monitor" 2>/dev/null
 done_testing

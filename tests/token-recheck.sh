@@ -59,7 +59,7 @@ for path in direct daemon; do
     like "$records" '^1 [0-9a-f]{16} [0-9]+ [0-9]+$' "the handout records are kept beside the lock files"
     ok "$(grep -rqF -- "$token" "$XDG_RUNTIME_DIR" ; [ $? -eq 1 ]; echo $?)" \
       "and hold no token"
-    record=$(ls "$XDG_RUNTIME_DIR"/gmail-oauth/*.handout | head -n 1)
+    record=$XDG_RUNTIME_DIR/gmail-oauth/$(printf '%s' "$B" | sha256sum | cut -d' ' -f1).handout
     inode=$(stat -c %i "$record")
     gmail-oauth token "$B" >/dev/null
     is "$(stat -c %i "$record")" "$inode" "a handout of the same token a moment later writes no record"
@@ -112,7 +112,21 @@ for path in direct daemon; do
   ok $(( ms < 10000 ? 0 : 1 )) "$path: within a short bound (${ms} ms)"
   ctl POST /control/clear-faults >/dev/null
 
-  [ $path = direct ] && direct_path_end
+  # ---- the record outlives gmail-oauthd, which exits when idle; the paths share it ----
+  F=restart-$path@example.com
+  fresh_account "$F"
+  token=$(gmail-oauth token "$F")
+  if [ $path = daemon ]; then
+    dpid=$(bus_pid io.github.gmail_oauth.Broker)
+    kill "$dpid"
+    for _ in $(seq 1 100); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+  else
+    direct_path_end # and through gmail-oauthd from here on
+  fi
+  checks=$(fake_stat tokeninfo_requests)
+  run gmail-oauth token "$F"
+  is "$rc:$out" "0:$token" "$path: handed out again by a new gmail-oauthd"
+  is "$(fake_stat tokeninfo_requests)" $((checks + 1)) "$path: which knew of the last handout, and checked the token"
 done
 is "$answer_daemon" "$answer_direct" \
   "a revoked grant: the same stdout, stderr and exit status through gmail-oauthd as directly"

@@ -63,6 +63,22 @@ gmo_broker_cache_token (const GmoGrant *grant)
   g_mutex_unlock (&token_cache_lock);
 }
 
+/**
+ * gmo_broker_forget_tokens:
+ *
+ * Drops every access token kept in memory (gmo_broker_cache_tokens()), for a
+ * long-running door that learns that the keyring changed: a record removed
+ * or replaced by another process must not be served from memory.
+ */
+void
+gmo_broker_forget_tokens (void)
+{
+  g_mutex_lock (&token_cache_lock);
+  if (token_cache != NULL)
+    g_hash_table_remove_all (token_cache);
+  g_mutex_unlock (&token_cache_lock);
+}
+
 void
 gmo_broker_uncache (const gchar *account)
 {

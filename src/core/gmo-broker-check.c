@@ -16,9 +16,6 @@
 #include "gmo-tokeninfo.h"
 #include "gmo-util.h"
 
-/* Seconds within which the same token's handout is not written down again. */
-#define RESAVE_AFTER 30
-
 /* Under the lock: the token to serve instead of @dead_token, which Google
  * refused or another process replaced while we waited. The stored one when
  * it differs and is fresh, else a refreshed one; on failure the dead token is
@@ -55,8 +52,7 @@ note_handout (const gchar *account, GmoHandout *handout, const GmoGrant *grant, 
   gchar tag[GMO_HANDOUT_TAG_LEN + 1];
 
   gmo_handout_tag (grant->access_token, tag);
-  gmo_handout_note (handout, tag, gmo_now (), checked);
-  gmo_handout_save (account, handout);
+  gmo_handout_record (account, handout, tag, gmo_now (), checked);
 }
 
 /* Takes @grant, whose token needs a check; returns (transfer full) what to serve. */
@@ -147,14 +143,7 @@ gmo_broker_recheck (const gchar *account, GmoGrant *grant, gint64 min_valid,
    * since a grant may be revoked at any time after. */
   if (gmo_handout_needs_check (&handout, tag, now))
     return check_locked (account, grant, tag, min_valid, out_server_date, cancellable, error);
-  /* A handout of the same token a moment ago is not written again: a file
-   * write per cached token would be most of what a handout costs, and a time
-   * up to RESAVE_AFTER old only ends the window that much sooner. */
-  if (strcmp (handout.tag, tag) == 0 && now >= handout.handed_at
-      && now - handout.handed_at < RESAVE_AFTER)
-    return grant;
-  gmo_handout_note (&handout, tag, now, FALSE);
-  gmo_handout_save (account, &handout);
+  gmo_handout_record (account, &handout, tag, now, FALSE);
   return grant;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Between the broker (gmo-broker.c), its tokens in memory (gmo-broker-cache.c)
- * and its check of tokens handed out again (gmo-broker-check.c); no door uses
- * these. */
+/* Between the broker (gmo-broker.c), its tokens in memory (gmo-broker-cache.c),
+ * its check of tokens handed out again (gmo-broker-check.c) and its client
+ * side of gmail-oauthd (gmo-client.c); no door uses these. */
 #pragma once
 
 #include <gio/gio.h>

@@ -29,6 +29,7 @@ typedef void (*GmoBrokerAnswerFunc) (const GmoGrant *grant, gpointer user_data);
 
 void gmo_broker_keep_unsaved (void);
 void gmo_broker_cache_tokens (void);
+void gmo_broker_forget_tokens (void);
 void gmo_broker_offer_token (const GmoGrant *grant);
 gboolean gmo_broker_flush_unsaved (void);
 gint64 gmo_broker_min_valid_default (void);

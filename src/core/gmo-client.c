@@ -95,15 +95,15 @@ on_ping_timer (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Calls @method of a running service (no activation) with @parameters and
- * waits while it answers pings. Returns (transfer
- * full) the reply of @reply_type, or %NULL with @error set. */
 static void
 on_outer_cancelled (GCancellable *outer, gpointer user_data)
 {
   g_cancellable_cancel (user_data);
 }
 
+/* Calls @method of a running service (no activation) with @parameters and
+ * waits while it answers pings; @outer cancels the call. Returns (transfer
+ * full) the reply of @reply_type, or %NULL with @error set. */
 static GVariant *
 call_running (GDBusConnection *connection, const gchar *method, GVariant *parameters,
               const GVariantType *reply_type, GCancellable *outer, GError **error)
@@ -237,8 +237,9 @@ gmo_client_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_val
   (void)gmo_error_quark ();
 
   reply = request_token (connection, normalized, flags, min_valid, cancellable, &local_error);
-  if (reply == NULL
-      && (local_error->domain == GMO_ERROR || g_cancellable_is_cancelled (cancellable)))
+  if (reply == NULL && g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  if (reply == NULL && local_error->domain == GMO_ERROR)
     {
       g_dbus_error_strip_remote_error (local_error);
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -287,8 +288,8 @@ gmo_client_list_accounts (GError **error)
   if (connection == NULL)
     return NULL;
   (void)gmo_error_quark ();
-  reply = call_service (connection, "ListAccounts", NULL, G_VARIANT_TYPE ("(aa{sv})"), NULL,
-                        &local_error);
+  reply = call_service (connection, "ListAccounts", g_variant_new ("()"),
+                        G_VARIANT_TYPE ("(aa{sv})"), NULL, &local_error);
   if (reply == NULL && local_error->domain == GMO_ERROR)
     {
       g_dbus_error_strip_remote_error (local_error);

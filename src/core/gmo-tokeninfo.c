@@ -287,6 +287,31 @@ gmo_handout_load (const gchar *account, GmoHandout *out_handout)
 }
 
 /**
+ * gmo_handout_record:
+ * @account: a normalised account
+ * @handout: its record, updated
+ * @tag: the tag of the token handed out
+ * @now: the current time, unix seconds
+ * @checked: whether Google just vouched for the token
+ *
+ * gmo_handout_note() and gmo_handout_save(), unless all that would change is
+ * the time of the same token's handout, by less than
+ * %GMO_HANDOUT_RESAVE_AFTER: a file write per handout would be most of what
+ * a cached token costs, and a handout time that much older only ends the
+ * window that much sooner. The record is left as it was then, in memory too.
+ */
+void
+gmo_handout_record (const gchar *account, GmoHandout *handout, const gchar *tag, gint64 now,
+                    gboolean checked)
+{
+  if (!checked && strcmp (handout->tag, tag) == 0 && now >= handout->handed_at
+      && now - handout->handed_at < GMO_HANDOUT_RESAVE_AFTER)
+    return;
+  gmo_handout_note (handout, tag, now, checked);
+  gmo_handout_save (account, handout);
+}
+
+/**
  * gmo_handout_save:
  * @account: a normalised account
  * @handout: its record

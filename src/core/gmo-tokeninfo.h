@@ -17,6 +17,9 @@ G_BEGIN_DECLS
  * that two tokens of one account never share them, far too few to be the
  * token. */
 #define GMO_HANDOUT_TAG_LEN 16
+/* A handout of the same token this soon after the one recorded is not
+ * written down (gmo_handout_record()). */
+#define GMO_HANDOUT_RESAVE_AFTER 30
 
 typedef enum
 {
@@ -43,5 +46,7 @@ gboolean gmo_handout_parse (const gchar *text, gsize len, GmoHandout *out_handou
 gchar *gmo_handout_format (const GmoHandout *handout);
 void gmo_handout_load (const gchar *account, GmoHandout *out_handout);
 void gmo_handout_save (const gchar *account, const GmoHandout *handout);
+void gmo_handout_record (const gchar *account, GmoHandout *handout, const gchar *tag, gint64 now,
+                         gboolean checked);
 
 G_END_DECLS

@@ -88,7 +88,10 @@ gmo_daemon_token_answer (const CachedToken *token, const gchar *method)
 
 /* ---- the cache, shared with the worker thread ---- */
 
-/* The handout record of @account, made when missing. The caller holds cache_lock. */
+/* The handout record of @account: in memory, read from the one the direct
+ * path keeps on disk the first time (so that a record outlives the service,
+ * which exits when idle, and the two paths check alike). The caller holds
+ * cache_lock. */
 static GmoHandout *
 handout_of (Daemon *daemon, const gchar *account)
 {
@@ -97,6 +100,7 @@ handout_of (Daemon *daemon, const gchar *account)
   if (handout == NULL)
     {
       handout = g_new0 (GmoHandout, 1);
+      gmo_handout_load (account, handout);
       g_hash_table_insert (daemon->handouts, g_strdup (account), handout);
     }
   return handout;
@@ -108,7 +112,8 @@ handout_of (Daemon *daemon, const gchar *account)
  * @account: a normalised account
  * @flags: the call's flags: with %GMO_BROKER_OWN_USE, the caller uses the
  *   token itself and refreshes after a refusal (the Gmail API client of
- *   another process): it is not checked
+ *   another process): it is neither checked nor recorded as a handout, as on
+ *   the direct path
  * @min_valid: the margin in seconds
  * @method: the method answered
  * @out_to_check: (out) (optional) (transfer full): the cached token when it
@@ -135,7 +140,8 @@ gmo_daemon_cache_answer (Daemon *daemon, const gchar *account, GmoBrokerFlags fl
       handout = handout_of (daemon, account);
       if ((flags & GMO_BROKER_OWN_USE) || !gmo_handout_needs_check (handout, cached->tag, now))
         {
-          gmo_handout_note (handout, cached->tag, now, FALSE);
+          if (!(flags & GMO_BROKER_OWN_USE))
+            gmo_handout_record (account, handout, cached->tag, now, FALSE);
           answer = g_variant_ref_sink (gmo_daemon_token_answer (cached, method));
         }
       else if (out_to_check != NULL)
@@ -162,7 +168,8 @@ void
 gmo_daemon_cache_note_handout (Daemon *daemon, const gchar *account, const CachedToken *token)
 {
   g_mutex_lock (&daemon->cache_lock);
-  gmo_handout_note (handout_of (daemon, account), token->tag, gmo_now (), token->checked);
+  gmo_handout_record (account, handout_of (daemon, account), token->tag, gmo_now (),
+                      token->checked);
   g_mutex_unlock (&daemon->cache_lock);
 }
 

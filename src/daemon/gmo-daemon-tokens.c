@@ -111,7 +111,8 @@ on_early_answer (gpointer user_data)
   gmo_broker1_emit_token_refreshed (refresh->daemon->skeleton, refresh->account,
                                     early->token->expires_at);
   refresh->announced = TRUE;
-  gmo_daemon_cache_note_handout (refresh->daemon, refresh->account, early->token);
+  if (!(refresh->flags & GMO_BROKER_OWN_USE))
+    gmo_daemon_cache_note_handout (refresh->daemon, refresh->account, early->token);
   for (guint i = 0; i < refresh->invocations->len; i++)
     gmo_daemon_answer_token (refresh->daemon, g_ptr_array_index (refresh->invocations, i),
                              refresh->account, early->token);
@@ -279,7 +280,7 @@ on_refresh_done (GObject *source_object, GAsyncResult *result, gpointer user_dat
           gmo_broker1_emit_token_refreshed (daemon->skeleton, refresh->account, token->expires_at);
         }
       gmo_daemon_cache_put_since (daemon, refresh->account, token);
-      if (refresh->invocations->len > 0)
+      if (refresh->invocations->len > 0 && !(refresh->flags & GMO_BROKER_OWN_USE))
         gmo_daemon_cache_note_handout (daemon, refresh->account, token);
       for (guint i = 0; i < refresh->invocations->len; i++)
         gmo_daemon_answer_token (daemon, g_ptr_array_index (refresh->invocations, i),
@@ -408,9 +409,12 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *a
    * caller was refused: it waits for a refresh of its own; so does a call
    * whose cached token is due for a check (the running task hands that token
    * out unchecked), and the next task checks it; so does a call for others
-   * while the running task is for its callers' own use (which skips checks). */
+   * while the running task is for its callers' own use and may hand out a
+   * stored token unchecked (a forced one mints a new token: nothing to check). */
   else if (((flags & GMO_BROKER_FORCE_REFRESH) && refresh->announced) || to_check != NULL
-           || ((refresh->flags & GMO_BROKER_OWN_USE) && !(flags & GMO_BROKER_OWN_USE))
+           || ((refresh->flags & (GMO_BROKER_OWN_USE | GMO_BROKER_FORCE_REFRESH))
+                   == GMO_BROKER_OWN_USE
+               && !(flags & GMO_BROKER_OWN_USE))
            || (!(refresh->flags & GMO_BROKER_FORCE_REFRESH)
                && ((flags & GMO_BROKER_FORCE_REFRESH) || min_valid > refresh->min_valid)))
     {

@@ -5,7 +5,8 @@
  * about a millisecond, more than the rest of a cached call. A running server
  * remembers it instead, and forgets it as soon as the Secret Service says that
  * its records changed, so that an account added or removed by another process
- * is seen by the next call. */
+ * is seen by the next call; so are the access tokens it keeps in memory (a
+ * record removed must not be served from memory). */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -35,17 +36,19 @@ on_keyring_changed (GDBusConnection *connection, const gchar *sender, const gcha
                     gpointer user_data)
 {
   g_clear_pointer (&remembered.account, g_free);
+  gmo_broker_forget_tokens ();
 }
 
-/* Starts watching the keyring, once; FALSE if there is no session bus (then
- * reading the records says what is wrong). */
+/* Starts watching the keyring, once; FALSE with @error set if there is no
+ * session bus. */
 static gboolean
-watch_keyring (void)
+watch_keyring (GError **error)
 {
   if (remembered.bus != NULL)
     return TRUE;
-  /* Holding the connection also keeps libsecret on it: it gets the same one. */
-  remembered.bus = gmo_keyring_get_bus (NULL, NULL);
+  /* Holding the connection also keeps libsecret and gmail-oauthd's client on
+   * it: they get the same one. */
+  remembered.bus = gmo_keyring_get_bus (NULL, error);
   if (remembered.bus == NULL)
     return FALSE;
   remembered.context = g_main_context_new ();
@@ -111,6 +114,31 @@ only_account (GError **error)
 }
 
 /**
+ * gmo_mcp_follow_keyring:
+ * @error: return location for an error
+ *
+ * For every keyring-backed call, first: starts following the keyring's
+ * changes (once; the session bus is then held for the server's life, and
+ * gmail-oauthd sees one caller), and takes in those that came since the last
+ * call, without a round trip: the signals of a change made before this call
+ * was sent are in by now.
+ *
+ * Returns: %FALSE with a %GMO_ERROR_KEYRING @error if there is no session bus.
+ */
+gboolean
+gmo_mcp_follow_keyring (GError **error)
+{
+  gboolean watching;
+
+  g_mutex_lock (&remembered.lock);
+  watching = remembered.bus != NULL || watch_keyring (error);
+  while (watching && g_main_context_iteration (remembered.context, FALSE))
+    ;
+  g_mutex_unlock (&remembered.lock);
+  return watching;
+}
+
+/**
  * gmo_mcp_pick_account:
  * @arguments: a call's arguments, with an optional "account"
  * @error: return location for an error
@@ -133,7 +161,7 @@ gmo_mcp_pick_account (json_object *arguments, GError **error)
   g_mutex_lock (&remembered.lock);
   /* The watch starts before the records are read: a change after the read
    * is then signalled. */
-  watching = watch_keyring ();
+  watching = watch_keyring (NULL);
   if (watching && remembered.account != NULL && sync_changes () && remembered.account != NULL)
     {
       only = g_strdup (remembered.account);

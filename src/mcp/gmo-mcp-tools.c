@@ -127,20 +127,15 @@ out:
 GmoGmail *
 gmo_mcp_gmail_new (json_object *arguments, GError **error)
 {
-  static gsize preloaded = 0;
   g_autofree gchar *account = NULL;
-  g_autoptr (GDBusConnection) bus = NULL;
 
+  if (!gmo_mcp_follow_keyring (error))
+    return NULL;
   /* The first call asks gmail-oauthd or the keyring for a token before its
-   * request: libcurl loads meanwhile. The bus comes first, as connecting
-   * starts GLib's threads, and a thread cannot start while another maps
-   * libraries (the loader's lock). An error is the token's to report. */
-  if (g_once_init_enter (&preloaded))
-    {
-      bus = gmo_keyring_get_bus (NULL, NULL);
-      gmo_curl_preload ();
-      g_once_init_leave (&preloaded, 1);
-    }
+   * request: libcurl loads meanwhile. After the bus connection, which starts
+   * GLib's threads: a thread cannot start while another maps libraries (the
+   * loader's lock). */
+  gmo_curl_preload ();
   account = gmo_mcp_pick_account (arguments, error);
   if (account == NULL)
     return NULL;
@@ -276,6 +271,8 @@ tool_get_access_token (json_object *arguments, gboolean *out_is_error)
   g_autoptr (GmoGrant) grant = NULL;
   json_object *result;
 
+  if (!gmo_mcp_follow_keyring (&error))
+    goto out;
   account = gmo_mcp_pick_account (arguments, &error);
   if (account == NULL)
     goto out;
