@@ -579,8 +579,11 @@ test_account_normalize (void)
   static const char *const bad[] = {
     "", "no-at-sign", "@example.com", "me@", "a@b@c", "me @example.com", "me@exa\nmple.com",
     "me/../x@example.com", "\xff@example.com",
+    /* NEL (U+0085), a C1 control. */
+    "me\xc2\x85@example.com",
   };
   g_autofree gchar *long_name = g_strnfill (300, 'a');
+  g_autoptr (GString) dotted = g_string_new (NULL);
   g_autofree gchar *ok = gmo_account_normalize ("Me.Myself@GMail.com", NULL);
   g_autoptr (GError) error = NULL;
 
@@ -595,6 +598,14 @@ test_account_normalize (void)
     }
   long_name[100] = '@';
   g_assert_null (gmo_account_normalize (long_name, &error));
+  g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
+  g_clear_error (&error);
+  /* U+0130 (two bytes) lower-cases to an "i" and a combining dot (three):
+   * 100 of them are 200 bytes, and 300 once lowered. */
+  for (guint i = 0; i < 100; i++)
+    g_string_append (dotted, "\xc4\xb0");
+  g_string_append (dotted, "@example.com");
+  g_assert_null (gmo_account_normalize (dotted->str, &error));
   g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
   g_clear_error (&error);
   g_assert_null (gmo_account_normalize (NULL, &error));

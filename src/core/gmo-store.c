@@ -108,6 +108,7 @@ gmo_grant_forget_access_token (GmoGrant *grant)
 gchar *
 gmo_account_normalize (const gchar *account, GError **error)
 {
+  g_autofree gchar *lowered = NULL;
   const gchar *at;
   gsize len;
 
@@ -117,14 +118,20 @@ gmo_account_normalize (const gchar *account, GError **error)
       return NULL;
     }
   len = strlen (account);
-  if (len > 254 || !g_utf8_validate (account, len, NULL))
+  if (len <= 254 && g_utf8_validate (account, len, NULL))
+    lowered = g_utf8_strdown (account, len);
+  /* Lower case may be longer (U+0130 is an "i" and a combining dot): what
+   * is returned must be an account too. */
+  if (lowered == NULL || strlen (lowered) > 254)
     {
       g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
                    _("The account must be an e-mail address of at most 254 bytes"));
       return NULL;
     }
-  for (const gchar *p = account; *p != '\0'; p++)
-    if (g_ascii_iscntrl (*p) || *p == ' ' || *p == '/' || *p == '\\')
+  /* The C1 controls too (U+0080 to U+009F): a terminal may take NEL for a
+   * line end. */
+  for (const gchar *p = account; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)) || *p == ' ' || *p == '/' || *p == '\\')
       {
         g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
                      _("The account must be an e-mail address without spaces or control "
@@ -140,7 +147,7 @@ gmo_account_normalize (const gchar *account, GError **error)
                    _("“%s” is not an e-mail address"), shown);
       return NULL;
     }
-  return g_utf8_strdown (account, len);
+  return g_steal_pointer (&lowered);
 }
 
 static GHashTable *
