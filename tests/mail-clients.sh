@@ -7,7 +7,9 @@
 # msmtp (OAUTHBEARER and XOAUTH2) sends, mbsync and offlineimap sync INBOX into a Maildir,
 # neomutt sends and reads, aerc lists INBOX and sends, the printed git commands set up the credential helper and git
 # send-email (through gmail-oauth sendmail, to the Gmail API stand-in); all of them on one token
-# request. Then a token that expired early and a revoked one get Gmail's refusal.
+# request. Then a token that expired early and a revoked one get Gmail's refusal. Last, msmtp
+# while Google kills the access token (the next send is refused, the retry sent with a new one),
+# then the grant (the reauthorize message), on the direct path and through gmail-oauthd.
 # A client that is not installed is skipped, with the Debian package that has it.
 . "$top_srcdir/tests/tap.sh"
 
@@ -15,19 +17,20 @@ A=me@gmail.com
 d=$GMO_SESSION_DIR/mail
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $*"; }
 run() { out=$(timeout 60 "$@" 2>"$d/err"); rc=$?; err=$(cat "$d/err"); }
-# config CLIENT SED-SCRIPT FILE N: the printed configuration, through the sed, into FILE, and a
-# test that the sed changed N lines (one per expression), so that a change of the printed text
-# cannot leave a client talking to Google's real servers.
+# config CLIENT SED-SCRIPT FILE N [ACCOUNT]: the printed configuration (for $A unless ACCOUNT),
+# through the sed, into FILE, and a test that the sed changed N lines (one per expression), so
+# that a change of the printed text cannot leave a client talking to Google's real servers.
 config() {
-  gmail-oauth config "$1" "$A" > "$d/$1.printed" && sed -e "$2" "$d/$1.printed" > "$3"
+  gmail-oauth config "$1" "${5:-$A}" > "$d/$1.printed" && sed -e "$2" "$d/$1.printed" > "$3"
   is "$(diff "$d/$1.printed" "$3" | grep -c '^>')" "$4" "$1: the printed configuration, $4 lines changed"
 }
 # count EVENT-JSON-FRAGMENT: how many logged events of the stand-ins hold it
 count() { grep -cF -- "$1" "$d/events.log"; }
-# accepted|refused SERVER MECHANISM: how many logins of $A the stand-in SERVER took or refused
-login_count() { count "\"server\": \"$1\", \"event\": \"auth\", \"mechanism\": \"$2\", \"user\": \"$A\", \"accepted\": $3"; }
-accepted() { login_count "$1" "$2" true; }
-refused() { login_count "$1" "$2" false; }
+# accepted|refused SERVER MECHANISM [ACCOUNT]: how many logins of ACCOUNT (else $A) the
+# stand-in SERVER took or refused
+login_count() { count "\"server\": \"$1\", \"event\": \"auth\", \"mechanism\": \"$2\", \"user\": \"$4\", \"accepted\": $3"; }
+accepted() { login_count "$1" "$2" true "${3:-$A}"; }
+refused() { login_count "$1" "$2" false "${3:-$A}"; }
 received() { grep -l -- "$1" "$d"/spool/*.eml 2>/dev/null | wc -l; }
 maildir_count() { find "$1"/cur "$1"/new -type f 2>/dev/null | wc -l; }
 
@@ -130,11 +133,12 @@ requests=$(fake_stat token_requests)
 : > "$d/events.log"
 
 # ---- msmtp ----
+msmtp_sed="s/^host smtp.gmail.com\$/host 127.0.0.1/; s/^port 587\$/port $smtp/;
+  s|^tls_trust_file system\$|tls_trust_file $d/ca.pem|"
 if ! command -v msmtp >/dev/null 2>&1; then
   skip "msmtp is not installed (apt-get install msmtp)"
 else
-  config msmtp "s/^host smtp.gmail.com\$/host 127.0.0.1/; s/^port 587\$/port $smtp/;
-    s|^tls_trust_file system\$|tls_trust_file $d/ca.pem|" "$d/msmtprc" 3
+  config msmtp "$msmtp_sed" "$d/msmtprc" 3
   for auth in oauthbearer xoauth2 oauthbearer; do
     [ "$auth" = xoauth2 ] && sed -i 's/^auth oauthbearer$/auth xoauth2/' "$d/msmtprc"
     [ "$auth" = oauthbearer ] && sed -i 's/^auth xoauth2$/auth oauthbearer/' "$d/msmtprc"
@@ -343,5 +347,116 @@ else
 fi
 ok "$(grep -q '"event": "challenge_answer", "empty": true' "$d/events.log"; echo $?)" \
   "a client answered Gmail's error challenge as Gmail expects, with an empty response"
+
+# ---- msmtp while Google kills the access token, then the grant: what the user lives through ----
+# An account of its own client (revoking its grant hits no other), on the direct path and
+# through gmail-oauthd. Its last send was a while ago: the direct path's handout record is moved
+# 11 minutes back, and gmail-oauthd exits (as it does after 2 idle minutes), so that a new one
+# starts with no record. So the next send gets the cached token unchecked, and Gmail refuses it;
+# the user's retry is a handout again soon: checked with tokeninfo, found dead, refreshed.
+# msmtp does not look at passwordeval's exit status (only at whether it printed a line): a
+# gmail-oauth first in msmtp's PATH keeps the status of the real one, in $d/passwordeval.status.
+mkdir -p "$d/shim"
+cat > "$d/shim/gmail-oauth" <<SHIM
+#!/bin/sh
+"$(command -v gmail-oauth)" "\$@"
+s=\$?
+echo "\$s" > "$d/passwordeval.status"
+exit "\$s"
+SHIM
+chmod +x "$d/shim/gmail-oauth"
+# recovery_send WHAT SUBJECT: msmtp sends a message with SUBJECT for $R ($rc, $err, $status:
+# the exit status of msmtp's gmail-oauth token)
+recovery_send() {
+  printf 'To: you@example.com\nSubject: %s\n\nSent by msmtp for %s.\n' "$2" "$R" > "$d/msg"
+  rm -f "$d/passwordeval.status"
+  run env PATH="$d/shim:$PATH" msmtp -C "$d/recovery.msmtprc" you@example.com < "$d/msg"
+  status=$(cat "$d/passwordeval.status" 2>/dev/null)
+  [ "$rc" = 0 ] || diag "msmtp, $1: $err"
+}
+stored_access_token() { json_get "$(secret-tool lookup account "$1" version 1)" access_token 2>/dev/null; }
+broker_gone() { # the running gmail-oauthd has released its name (within 10 s)
+  for _ in $(seq 1 200); do [ -z "$(bus_pid io.github.gmail_oauth.Broker 2>/dev/null)" ] && return 0; sleep 0.05; done
+  return 1
+}
+if ! command -v msmtp >/dev/null 2>&1; then
+  skip "msmtp is not installed (apt-get install msmtp)"
+else
+  declare -A grant_err # PATH -> msmtp's stderr, the path's name made PATH
+  for path in direct daemon; do
+    [ $path = direct ] && direct_path_begin
+    R=recovery-$path@gmail.com
+    client=client-recovery-$path.apps.googleusercontent.com
+    rt=$(setup_account "$R" "$client")
+    config msmtp "$msmtp_sed; s/^auth oauthbearer\$/auth xoauth2/" "$d/recovery.msmtprc" 4 "$R"
+
+    # 1. a working send
+    recovery_send "$path, working" "$path: before"
+    is "$rc $err" "0 " "msmtp, $path: sent, nothing on stderr"
+    is "$(accepted smtp XOAUTH2 "$R") $(received "Subject: $path: before")" "1 1" \
+      "msmtp, $path: the stand-in took $R's token and the message"
+    # ... a while ago
+    if [ $path = direct ]; then
+      record=$XDG_RUNTIME_DIR/gmail-oauth/$(printf %s "$R" | sha256sum | cut -d' ' -f1).handout
+      read -r v tag handed checked < "$record" &&
+        printf '%s %s %s %s\n' "$v" "$tag" $((handed - 660)) "$checked" > "$record"
+      ok $? "msmtp, $path: the send's handout record, 11 minutes back"
+    else
+      pid=$(bus_pid io.github.gmail_oauth.Broker)
+      [ -n "$pid" ] && kill "$pid" && broker_gone
+      ok $? "msmtp, $path: gmail-oauthd exits, and its record of the send with it"
+    fi
+    token=$(stored_access_token "$R") # (read once gmail-oauthd has written it)
+
+    # 2. Google kills the access token (not the grant)
+    ctl POST /control/revoke-access "{\"token\":\"$token\"}" >/dev/null
+    checks=$(fake_stat tokeninfo_requests)
+    refreshes=$(fake_stat successful_refreshes)
+    recovery_send "$path, token killed" "$path: retried"
+    ok "$([ "$rc" -ne 0 ] && [ "$status" = 0 ]; echo $?)" \
+      "msmtp, $path, access token killed: the next send fails (status $rc), its token handed out"
+    like "$err" '535.5\.7\.8 Username and Password not accepted' \
+      "msmtp, $path, access token killed: with Gmail's refusal"
+    is "$(refused smtp XOAUTH2 "$R") $(received "Subject: $path: retried")" "1 0" \
+      "msmtp, $path, access token killed: the token was refused, nothing delivered"
+    is "$(fake_stat tokeninfo_requests) $(fake_stat successful_refreshes)" "$checks $refreshes" \
+      "msmtp, $path, access token killed: that send's token was handed out unchecked"
+    recovery_send "$path, retry" "$path: retried"
+    is "$rc $err" "0 " "msmtp, $path, access token killed: the user's retry is sent"
+    is "$(fake_stat tokeninfo_requests) $(fake_stat successful_refreshes)" \
+      "$((checks + 1)) $((refreshes + 1))" \
+      "msmtp, $path, access token killed: after one tokeninfo check and one refresh"
+    is "$(accepted smtp XOAUTH2 "$R") $(received "Subject: $path: retried")" "2 1" \
+      "msmtp, $path, access token killed: the new token taken, the message delivered once"
+    ok "$([ "$(stored_refresh_token "$R")" = "$rt" ] && [ "$(stored_access_token "$R")" != "$token" ]; echo $?)" \
+      "msmtp, $path, access token killed: a new access token stored, the refresh token unchanged"
+    if [ $path = daemon ]; then
+      new_pid=$(bus_pid io.github.gmail_oauth.Broker)
+      ok "$([ -n "$new_pid" ] && [ "$new_pid" != "$pid" ]; echo $?)" \
+        "msmtp, $path, access token killed: a new gmail-oauthd, started by the send, served them"
+    fi
+
+    # 3. the grant is revoked (the refresh token is dead)
+    ctl POST /control/revoke-grant "{\"client_id\":\"$client\"}" >/dev/null
+    logins=$(count "\"user\": \"$R\"")
+    recovery_send "$path, grant revoked" "$path: grant revoked"
+    ok "$([ "$rc" -ne 0 ]; echo $?)" "msmtp, $path, grant revoked: the send fails (status $rc)"
+    like "$(printf '%s' "$err" | tr '\n' '|')" \
+      "^gmail-oauth: $R: The grant was revoked or has expired [^|]*gmail-oauth login ${R}[^|]*\\|msmtp: cannot read output of 'gmail-oauth token $R'\$" \
+      "msmtp, $path, grant revoked: shows gmail-oauth token's reauthorize message, then its own"
+    is "$status" 4 "msmtp, $path, grant revoked: its gmail-oauth token exited with the reauthorize status"
+    grant_err[$path]=${err//$path/PATH}
+    is "$(($(count "\"user\": \"$R\"") - logins)) $(received "Subject: $path: grant revoked")" "0 0" \
+      "msmtp, $path, grant revoked: no login tried, nothing delivered"
+    run gmail-oauth token "$R"
+    like "$rc $err" "^4 gmail-oauth: $R: The grant was revoked or has expired .*gmail-oauth login $R" \
+      "$path, grant revoked: so does the next gmail-oauth token, with that message"
+    is "$(stored_refresh_token "$R")" "$rt" "$path, grant revoked: the keyring record is kept"
+
+    [ $path = direct ] && direct_path_end
+  done
+  is "${grant_err[daemon]}" "${grant_err[direct]}" \
+    "msmtp, grant revoked: the same message through gmail-oauthd as directly"
+fi
 
 done_testing
