@@ -350,9 +350,9 @@ ok "$(grep -q '"event": "challenge_answer", "empty": true' "$d/events.log"; echo
 
 # ---- msmtp while Google kills the access token, then the grant: what the user lives through ----
 # An account of its own client (revoking its grant hits no other), on the direct path and
-# through gmail-oauthd. Its last send was a while ago: the direct path's handout record is moved
-# 11 minutes back, and gmail-oauthd exits (as it does after 2 idle minutes), so that a new one
-# starts with no record. So the next send gets the cached token unchecked, and Gmail refuses it;
+# through gmail-oauthd. Its last send was a while ago: its handout record is moved 11 minutes
+# back (gmail-oauthd, which keeps it in memory too, exits first, as it does after 2 idle
+# minutes, and a new one reads it). So the next send gets the cached token unchecked, and Gmail refuses it;
 # the user's retry is a handout again soon: checked with tokeninfo, found dead, refreshed.
 # msmtp does not look at passwordeval's exit status (only at whether it printed a line): a
 # gmail-oauth first in msmtp's PATH keeps the status of the real one, in $d/passwordeval.status.
@@ -396,16 +396,15 @@ else
     is "$(accepted smtp XOAUTH2 "$R") $(received "Subject: $path: before")" "1 1" \
       "msmtp, $path: the stand-in took $R's token and the message"
     # ... a while ago
-    if [ $path = direct ]; then
-      record=$XDG_RUNTIME_DIR/gmail-oauth/$(printf %s "$R" | sha256sum | cut -d' ' -f1).handout
-      read -r v tag handed checked < "$record" &&
-        printf '%s %s %s %s\n' "$v" "$tag" $((handed - 660)) "$checked" > "$record"
-      ok $? "msmtp, $path: the send's handout record, 11 minutes back"
-    else
+    if [ $path = daemon ]; then
       pid=$(bus_pid io.github.gmail_oauth.Broker)
       [ -n "$pid" ] && kill "$pid" && broker_gone
-      ok $? "msmtp, $path: gmail-oauthd exits, and its record of the send with it"
+      ok $? "msmtp, $path: gmail-oauthd exits"
     fi
+    record=$XDG_RUNTIME_DIR/gmail-oauth/$(printf %s "$R" | sha256sum | cut -d' ' -f1).handout
+    read -r v tag handed checked < "$record" &&
+      printf '%s %s %s %s\n' "$v" "$tag" $((handed - 660)) "$checked" > "$record"
+    ok $? "msmtp, $path: the send's handout record, 11 minutes back"
     token=$(stored_access_token "$R") # (read once gmail-oauthd has written it)
 
     # 2. Google kills the access token (not the grant)
