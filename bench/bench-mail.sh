@@ -84,6 +84,31 @@ python3 "$top_srcdir/bench/timeit.py" "$runs" -- \
   "gmail_read_message x $calls=$read_session"
 
 echo
+echo "What each read adds in a running session (hosts keep their server running), beside what"
+echo "each GET adds in one curl process: the difference of 100 and 20, per call ($runs runs):"
+urls100=""
+for i in $(seq 1 100); do urls100="$urls100 -o /dev/null '${base}messages/$first?format=raw'"; done
+read100=$(mcp_session "$GMO_SESSION_DIR/read100.jsonl" 100 gmail_read_message \
+  "{\"account\":\"$A\",\"message_id\":\"$first\"}")
+answers_ok "$GMO_SESSION_DIR/read100.jsonl"
+python3 - "$runs" "$curl_get $urls" "$curl_get $urls100" "$read_session" "$read100" <<'PY'
+import statistics, subprocess, sys, time
+runs, commands = int(sys.argv[1]), sys.argv[2:]
+samples = [[] for _ in commands]
+for _ in range(runs):
+    for i, command in enumerate(commands):
+        start = time.perf_counter()
+        subprocess.run(command, shell=True, check=True, stdout=subprocess.DEVNULL)
+        samples[i].append((time.perf_counter() - start) * 1000)
+c20, c100, m20, m100 = (statistics.median(s) for s in samples)
+curl, mcp = (c100 - c20) / 80, (m100 - m20) / 80
+print(f"{'floor: curl, one more GET':52} {curl:8.3f}ms")
+print(f"{'gmail_read_message, one more read':52} {mcp:8.3f}ms {mcp / curl:6.2f}x")
+print(f"{'a session of 20 reads beyond its 20 reads':52} {m20 - 20 * mcp:8.2f}ms"
+      f" (curl's process beyond its 20 GETs: {c20 - 20 * curl:.2f} ms)")
+PY
+
+echo
 echo "Reading a large message (gmail_read_message), time and peak RSS:"
 printf '%-36s %10s %12s %12s %8s\n' "" "size" "time" "peak RSS" "RSS/size"
 for mib in 1 10; do

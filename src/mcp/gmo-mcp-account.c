@@ -13,6 +13,7 @@
 
 #include "gmo-broker.h"
 #include "gmo-client.h"
+#include "gmo-curl.h"
 #include "gmo-error.h"
 #include "gmo-keyring.h"
 #include "gmo-mcp-tools.h"
@@ -40,9 +41,10 @@ on_keyring_changed (GDBusConnection *connection, const gchar *sender, const gcha
 }
 
 /* Starts watching the keyring, once; FALSE with @error set if there is no
- * session bus. */
+ * session bus. With @preload, libcurl starts loading (gmo_curl_preload()) as
+ * soon as the bus is connected. */
 static gboolean
-watch_keyring (GError **error)
+watch_keyring (gboolean preload, GError **error)
 {
   if (remembered.bus != NULL)
     return TRUE;
@@ -51,6 +53,12 @@ watch_keyring (GError **error)
   remembered.bus = gmo_keyring_get_bus (NULL, error);
   if (remembered.bus == NULL)
     return FALSE;
+  /* A call that makes a request gets a token first: libcurl loads meanwhile.
+   * After the bus connection, which starts GLib's threads (a thread cannot
+   * start while another maps libraries: the loader's lock), and before the
+   * watch's calls, which need not wait for it. */
+  if (preload)
+    gmo_curl_preload ();
   remembered.context = g_main_context_new ();
   g_main_context_push_thread_default (remembered.context);
   gmo_keyring_watch (remembered.bus, on_keyring_changed, NULL);
@@ -115,6 +123,8 @@ only_account (GError **error)
 
 /**
  * gmo_mcp_follow_keyring:
+ * @for_request: the call will make a Gmail API request (libcurl then starts
+ *   loading in another thread, if it has not)
  * @error: return location for an error
  *
  * For every keyring-backed call, first: starts following the keyring's
@@ -126,12 +136,14 @@ only_account (GError **error)
  * Returns: %FALSE with a %GMO_ERROR_KEYRING @error if there is no session bus.
  */
 gboolean
-gmo_mcp_follow_keyring (GError **error)
+gmo_mcp_follow_keyring (gboolean for_request, GError **error)
 {
   gboolean watching;
 
   g_mutex_lock (&remembered.lock);
-  watching = remembered.bus != NULL || watch_keyring (error);
+  watching = remembered.bus != NULL || watch_keyring (for_request, error);
+  if (for_request && watching)
+    gmo_curl_preload ();
   while (watching && g_main_context_iteration (remembered.context, FALSE))
     ;
   g_mutex_unlock (&remembered.lock);
@@ -161,7 +173,7 @@ gmo_mcp_pick_account (json_object *arguments, GError **error)
   g_mutex_lock (&remembered.lock);
   /* The watch starts before the records are read: a change after the read
    * is then signalled. */
-  watching = watch_keyring (NULL);
+  watching = watch_keyring (FALSE, NULL);
   if (watching && remembered.account != NULL && sync_changes () && remembered.account != NULL)
     {
       only = g_strdup (remembered.account);

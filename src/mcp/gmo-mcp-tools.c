@@ -129,13 +129,8 @@ gmo_mcp_gmail_new (json_object *arguments, GError **error)
 {
   g_autofree gchar *account = NULL;
 
-  if (!gmo_mcp_follow_keyring (error))
+  if (!gmo_mcp_follow_keyring (TRUE, error))
     return NULL;
-  /* The first call asks gmail-oauthd or the keyring for a token before its
-   * request: libcurl loads meanwhile. After the bus connection, which starts
-   * GLib's threads: a thread cannot start while another maps libraries (the
-   * loader's lock). */
-  gmo_curl_preload ();
   account = gmo_mcp_pick_account (arguments, error);
   if (account == NULL)
     return NULL;
@@ -271,7 +266,7 @@ tool_get_access_token (json_object *arguments, gboolean *out_is_error)
   g_autoptr (GmoGrant) grant = NULL;
   json_object *result;
 
-  if (!gmo_mcp_follow_keyring (&error))
+  if (!gmo_mcp_follow_keyring (FALSE, &error))
     goto out;
   account = gmo_mcp_pick_account (arguments, &error);
   if (account == NULL)

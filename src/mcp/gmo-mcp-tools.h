@@ -20,7 +20,7 @@ const GmoMcpTool *gmo_mcp_mail_write_tools (gsize *out_n);
 
 /* Shared by the tool files. The account a call names, else the only one
  * stored (gmo-mcp-account.c). */
-gboolean gmo_mcp_follow_keyring (GError **error);
+gboolean gmo_mcp_follow_keyring (gboolean for_request, GError **error);
 gchar *gmo_mcp_pick_account (json_object *arguments, GError **error);
 GmoGmail *gmo_mcp_gmail_new (json_object *arguments, GError **error);
 GmoMimeMessage *gmo_mcp_mail_fetch (GmoGmail *gmail, const gchar *id, glong offset,
