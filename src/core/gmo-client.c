@@ -169,6 +169,24 @@ call_service (GDBusConnection *connection, const gchar *method, GVariant *parame
   return call_running (connection, method, kept, reply_type, cancellable, error);
 }
 
+/* After a call that failed with *@local_error: whether the service answered
+ * it (an error of its classes, which goes to @error as it is), or not (none
+ * there, an older one, one that stopped answering or uses another endpoint,
+ * a broken installation), when the caller does the work itself. */
+static gboolean
+service_answered (GError **local_error, GError **error)
+{
+  if ((*local_error)->domain == GMO_ERROR)
+    {
+      g_dbus_error_strip_remote_error (*local_error);
+      g_propagate_error (error, g_steal_pointer (local_error));
+      return TRUE;
+    }
+  g_debug ("Reading the keyring directly, as gmail-oauthd did not answer: %s",
+           (*local_error)->message);
+  return FALSE;
+}
+
 /* RequestToken. Returns (transfer full) the reply, or %NULL with @error set. */
 static GVariant *
 request_token (GDBusConnection *connection, const gchar *account, GmoBrokerFlags flags,
@@ -239,20 +257,10 @@ gmo_client_get_token (const gchar *account, GmoBrokerFlags flags, gint64 min_val
   reply = request_token (connection, normalized, flags, min_valid, cancellable, &local_error);
   if (reply == NULL && g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
-  if (reply == NULL && local_error->domain == GMO_ERROR)
-    {
-      g_dbus_error_strip_remote_error (local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
   if (reply == NULL)
-    {
-      /* Not an answer of the service: none there, an older one, one that
-       * stopped answering or uses another endpoint, a broken installation. */
-      g_debug ("Asking the keyring directly, as gmail-oauthd did not answer: %s",
-               local_error->message);
-      return gmo_broker_get_token (normalized, flags, min_valid, cancellable, error);
-    }
+    return service_answered (&local_error, error)
+               ? NULL
+               : gmo_broker_get_token (normalized, flags, min_valid, cancellable, error);
 
   grant = gmo_grant_new (normalized);
   g_variant_get (reply, "(&sx@a{sv})", &token, &grant->expires_at, &details);
@@ -290,18 +298,8 @@ gmo_client_list_accounts (GError **error)
   (void)gmo_error_quark ();
   reply = call_service (connection, "ListAccounts", g_variant_new ("()"),
                         G_VARIANT_TYPE ("(aa{sv})"), NULL, &local_error);
-  if (reply == NULL && local_error->domain == GMO_ERROR)
-    {
-      g_dbus_error_strip_remote_error (local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
   if (reply == NULL)
-    {
-      g_debug ("Reading the keyring directly, as gmail-oauthd did not answer: %s",
-               local_error->message);
-      return gmo_store_list (NULL, error);
-    }
+    return service_answered (&local_error, error) ? NULL : gmo_store_list (NULL, error);
   grants = g_ptr_array_new_with_free_func ((GDestroyNotify)gmo_grant_free);
   g_variant_get (reply, "(aa{sv})", &iter);
   while ((entry = g_variant_iter_next_value (iter)) != NULL)
