@@ -19,13 +19,13 @@ add_accounts() { # FROM TO
 
 add_accounts 1 1
 python3 "$top_srcdir/bench/timeit.py" "$runs" -- \
-  "floor: secret-tool search (one item)=secret-tool search bench item" \
+  "floor: secret-tool search (one item)=secret-tool search bench item 2>/dev/null" \
   "gmail-oauth list, 1 account=gmail-oauth list"
 add_accounts 2 100
 python3 "$top_srcdir/bench/timeit.py" "$runs" -- \
-  "floor: secret-tool search (one item)=secret-tool search bench item" \
+  "floor: secret-tool search (one item)=secret-tool search bench item 2>/dev/null" \
   "gmail-oauth list, 100 accounts=gmail-oauth list"
 add_accounts 101 400
 python3 "$top_srcdir/bench/timeit.py" "$runs" -- \
-  "floor: secret-tool search (one item)=secret-tool search bench item" \
+  "floor: secret-tool search (one item)=secret-tool search bench item 2>/dev/null" \
   "gmail-oauth list, 400 accounts=gmail-oauth list"
