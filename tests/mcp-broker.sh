@@ -149,6 +149,23 @@ is "$(fake_stat gmail_auth_failures)" $((refused + 1)) "its task handed it the s
 like "$(cat "$d/others.out")" '^ya29\.' "the command line gets a token"
 ok "$([ "$(cat "$d/others.out")" != "$dead" ]; echo $?)" "not the dead one the server's task handed out unchecked"
 
+# ---- a refused token is not handed to others while the server's refresh runs ----
+# (Handed out twice, so checked once: a handout to others in the next minute is not checked.)
+gmail-oauth token "$A" >/dev/null
+refused_token=$(gmail-oauth token "$A")
+ctl POST /control/config '{"delay": 2}' >/dev/null
+requests=$(fake_stat token_requests)
+gdbus call --session --dest io.github.gmail_oauth.Broker --object-path /io/github/gmail_oauth/Broker \
+  --method io.github.gmail_oauth.Broker1.RequestToken "$A" "{'own-use': <true>, 'refresh': <true>}" \
+  >"$d/forced.out" 2>&1 &
+forced=$!
+wait_stat token_requests $((requests + 1)) # the refresh is at the token endpoint
+run gmail-oauth token "$A"
+wait "$forced"
+ctl POST /control/config '{"delay": 0}' >/dev/null
+ok "$([ "$rc" = 0 ] && [ "$out" != "$refused_token" ] && grep -qF "'$out'" "$d/forced.out"; echo $?)" \
+  "during the server's refresh after a refusal, others wait for its new token, not the refused one"
+
 # ---- the same answers both ways, for every error class ----
 B=two@example.com
 C=revoked@example.com

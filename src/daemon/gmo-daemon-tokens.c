@@ -397,6 +397,11 @@ request_token (Daemon *daemon, GDBusMethodInvocation *invocation, const gchar *a
       return;
     }
 
+  /* A forced refresh for the caller's own use says that Google refused the
+   * token: callers meanwhile wait for the new one rather than get that one. */
+  if ((flags & (GMO_BROKER_OWN_USE | GMO_BROKER_FORCE_REFRESH))
+      == (GMO_BROKER_OWN_USE | GMO_BROKER_FORCE_REFRESH))
+    gmo_daemon_cache_put (daemon, account, NULL);
   refresh = g_hash_table_lookup (daemon->refreshes, account);
   if (refresh == NULL)
     {
