@@ -612,10 +612,29 @@ test_account_normalize (void)
   g_assert_error (error, GMO_ERROR, GMO_ERROR_USAGE);
 }
 
+/* A cancellation is passed on, also one that came before. */
+static void
+test_cancellable_forward (void)
+{
+  g_autoptr (GCancellable) from = g_cancellable_new ();
+  g_autoptr (GCancellable) to = g_cancellable_new ();
+  g_autoptr (GCancellable) late = g_cancellable_new ();
+  gulong id = gmo_cancellable_forward (from, to);
+
+  g_assert_cmpuint (id, !=, 0);
+  g_assert_false (g_cancellable_is_cancelled (to));
+  g_cancellable_cancel (from);
+  g_assert_true (g_cancellable_is_cancelled (to));
+  g_cancellable_disconnect (from, id);
+  g_assert_cmpuint (gmo_cancellable_forward (from, late), ==, 0);
+  g_assert_true (g_cancellable_is_cancelled (late));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/util/cancellable-forward", test_cancellable_forward);
   g_test_add_func ("/error/classes", test_error_classes);
   g_test_add_func ("/error/foreign", test_error_foreign);
   g_test_add_func ("/secret/wipe", test_secret_wipe);

@@ -11,6 +11,7 @@
 #include "gmo-broker-private.h"
 #include "gmo-client.h"
 #include "gmo-error.h"
+#include "gmo-util.h"
 
 /* How long the bus may take to activate the service. */
 #define ACTIVATION_MS 5000
@@ -95,12 +96,6 @@ on_ping_timer (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static void
-on_outer_cancelled (GCancellable *outer, gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-}
-
 /* Calls @method of a running service (no activation) with @parameters and
  * waits while it answers pings; @outer cancels the call. Returns (transfer
  * full) the reply of @reply_type, or %NULL with @error set. */
@@ -116,7 +111,7 @@ call_running (GDBusConnection *connection, const gchar *method, GVariant *parame
   gulong outer_id = 0;
 
   if (outer != NULL)
-    outer_id = g_cancellable_connect (outer, G_CALLBACK (on_outer_cancelled), cancellable, NULL);
+    outer_id = gmo_cancellable_forward (outer, cancellable);
   g_main_context_push_thread_default (context);
   g_source_set_callback (timer, on_ping_timer, &call, NULL);
   g_source_attach (timer, context);

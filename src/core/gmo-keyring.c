@@ -11,6 +11,7 @@
 
 #include "gmo-error.h"
 #include "gmo-keyring.h"
+#include "gmo-util.h"
 
 /**
  * gmo_keyring_error:
@@ -86,8 +87,7 @@ gmo_keyring_get_bus (GCancellable *cancellable, GError **error)
 
   g_main_context_push_thread_default (context);
   if (cancellable != NULL)
-    forward = g_cancellable_connect (cancellable, G_CALLBACK (g_cancellable_cancel),
-                                     g_object_ref (timeout), g_object_unref);
+    forward = gmo_cancellable_forward (cancellable, timeout);
   g_source_set_callback (timer, on_bus_timeout, timeout, NULL);
   g_source_attach (timer, context);
   g_bus_get (G_BUS_TYPE_SESSION, timeout, on_bus_got, &wait);

@@ -110,3 +110,26 @@ gmo_runtime_dir (GError **error)
     }
   return g_steal_pointer (&dir);
 }
+
+static void
+on_forwarded_cancel (GCancellable *from, gpointer to)
+{
+  g_cancellable_cancel (to);
+}
+
+/**
+ * gmo_cancellable_forward:
+ * @from: a cancellable
+ * @to: (transfer none): another, kept alive until the handler is disconnected
+ *
+ * Cancels @to when @from is cancelled, at once if it already is.
+ *
+ * Returns: the handler, for g_cancellable_disconnect() on @from (0 if @from
+ * was already cancelled).
+ */
+gulong
+gmo_cancellable_forward (GCancellable *from, GCancellable *to)
+{
+  return g_cancellable_connect (from, G_CALLBACK (on_forwarded_cancel), g_object_ref (to),
+                                g_object_unref);
+}

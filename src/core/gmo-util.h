@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "gmo-secret.h"
 
@@ -13,5 +13,6 @@ gint64 gmo_now (void);
 gchar *gmo_format_rfc3339 (gint64 unix_seconds);
 GmoSecret *gmo_xoauth2_encode (const gchar *account, const gchar *access_token);
 gchar *gmo_runtime_dir (GError **error);
+gulong gmo_cancellable_forward (GCancellable *from, GCancellable *to);
 
 G_END_DECLS
