@@ -82,7 +82,7 @@ is "$(curl_loads env GMAIL_OAUTH_TOKEN_URL=http://example.com/ gmail-oauth refre
 # Without a loadable libcurl: a request fails in one line with status 1 and the record is untouched,
 # while a cached token, which needs no request, is still served. Through gmail-oauthd, the
 # command line needs no libcurl of its own; on the direct path, it does.
-nocurl=$(broken_libcurl_dir)
+nocurl=$(broken_library_dir libcurl.so.4)
 run env LD_LIBRARY_PATH="$nocurl" gmail-oauth refresh "$A"
 is "$rc" 0 "through gmail-oauthd, a refresh needs no libcurl in the caller"
 run gmail-oauth token "$A"
@@ -97,6 +97,20 @@ is "$(printf '%s\n' "$err" | grep -c .)" 1 "in one line"
 is "$(secret-tool lookup account "$A" version 1)" "$record" "the record is untouched"
 run env LD_LIBRARY_PATH="$nocurl" gmail-oauth token "$A"
 is "$rc:$out" "0:$token" "a cached token is still served"
+direct_path_end
+# So is libsecret, loaded for the keyring only: a token from gmail-oauthd needs none.
+nosecret=$(broken_library_dir libsecret-1.so.0)
+run env LD_LIBRARY_PATH="$nosecret" gmail-oauth token "$A"
+is "$rc:$out" "0:$token" "through gmail-oauthd, a token needs no libsecret in the caller"
+direct_path_begin
+run env LD_LIBRARY_PATH="$nosecret" gmail-oauth token "$A"
+is "$rc:$out" "1:" "without gmail-oauthd and a loadable libsecret, token exits 1"
+like "$err" '^gmail-oauth: (me@example\.com: )?Cannot load libsecret-1\.so\.0 \(.+\); install the Debian package libsecret-1-0$' \
+  "naming the library, why, and the package to install"
+is "$(printf '%s\n' "$err" | grep -c .)" 1 "in one line"
+run env LD_LIBRARY_PATH="$nosecret" gmail-oauth list
+is "$rc" 1 "so does list"
+is "$(secret-tool lookup account "$A" version 1)" "$record" "the record is untouched"
 direct_path_end
 
 # Formats.

@@ -214,7 +214,7 @@ kill -TERM $dog
 wait_exit $dog 5; is "$exit_status" 0 "exits 0"
 
 # Without a loadable libcurl, a refresh fails with a plain Failed error that says why; cached tokens are still served.
-nocurl=$(broken_libcurl_dir)
+nocurl=$(broken_library_dir libcurl.so.4)
 LD_LIBRARY_PATH=$nocurl "$daemon" --replace --idle-timeout=0 &
 nc=$!
 wait_owner $nc

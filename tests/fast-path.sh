@@ -58,7 +58,7 @@ is "$(fake_stat token_requests)" $((requests + 1)) "with a refresh of its own"
 token=$out
 
 # ---- a caller with another endpoint, a stopped service: the direct path ----
-nocurl=$(broken_libcurl_dir)
+nocurl=$(broken_library_dir libcurl.so.4)
 run env LD_LIBRARY_PATH="$nocurl" gmail-oauth refresh "$A"
 is "$rc" 0 "through gmail-oauthd a refresh needs no libcurl in the caller"
 run env LD_LIBRARY_PATH="$nocurl" GMAIL_OAUTH_TOKEN_URL="$GMAIL_OAUTH_TOKEN_URL?other" \

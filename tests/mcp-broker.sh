@@ -62,6 +62,17 @@ run mcp gmail_get_access_token "{\"account\":\"$A\"}"
 is "$(text "$out" access_token)" "$token" "and hands out gmail-oauthd's cached token"
 kill -CONT "$kpid"
 
+# ---- libsecret is loaded for the keyring alone ----
+nosecret=$(broken_library_dir libsecret-1.so.0)
+LD_LIBRARY_PATH=$nosecret run mcp gmail_read_message "{\"account\":\"$A\",\"message_id\":\"$id\"}"
+is "$(text "$out" headers.subject)" "first" "with no loadable libsecret, the server reads through gmail-oauthd"
+direct_path_begin
+LD_LIBRARY_PATH=$nosecret run mcp gmail_read_message "{\"account\":\"$A\",\"message_id\":\"$id\"}"
+like "$(text "$out" error)" '^Cannot load libsecret-1\.so\.0 \(.+\); install the Debian package libsecret-1-0$' \
+  "without gmail-oauthd, the call says which library to install"
+is "$(text "$out" error_code)" internal "as an internal error"
+direct_path_end
+
 # ---- what the server asks: ListAccounts, RequestToken with own-use ----
 mark=0
 for _ in $(seq 1 100); do # the monitor is in place once it sees a call of ours

@@ -60,7 +60,7 @@ for tz in UTC America/Los_Angeles Asia/Shanghai; do
 done
 
 # Without a loadable libcurl: an "internal" failure that says why.
-nocurl=$(broken_libcurl_dir)
+nocurl=$(broken_library_dir libcurl.so.4)
 export LD_LIBRARY_PATH="$nocurl"
 call gmail_refresh_token "$(args "$rt" secret-of-c1)"
 unset LD_LIBRARY_PATH

@@ -136,7 +136,7 @@ saved_bus=$DBUS_SESSION_BUS_ADDRESS
 export DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent
 message me@example.com ann@example.org | sm 69 "no keyring" -t
 export DBUS_SESSION_BUS_ADDRESS=$saved_bus
-export LD_LIBRARY_PATH=$(broken_libcurl_dir)
+export LD_LIBRARY_PATH=$(broken_library_dir libcurl.so.4)
 message me@example.com ann@example.org | sm 70 "libcurl cannot be loaded" -t
 unset LD_LIBRARY_PATH
 sm 74 "stdin a directory" -t </

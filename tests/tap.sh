@@ -47,12 +47,13 @@ wait_stat() {
   done
   diag "the stand-in's $1 did not reach $2"; return 1
 }
-# A directory holding a libcurl.so.4 that is no library: with it first in LD_LIBRARY_PATH,
-# loading libcurl fails as on a broken installation. Prints the directory.
-broken_libcurl_dir() {
-  mkdir -p "$GMO_SESSION_DIR/nocurl"
-  echo "not a shared library" > "$GMO_SESSION_DIR/nocurl/libcurl.so.4"
-  echo "$GMO_SESSION_DIR/nocurl"
+# broken_library_dir SONAME: a directory holding a SONAME (libcurl.so.4, libsecret-1.so.0)
+# that is no library: with it first in LD_LIBRARY_PATH, loading that library fails as on a
+# broken installation. Prints the directory.
+broken_library_dir() {
+  mkdir -p "$GMO_SESSION_DIR/broken-$1"
+  echo "not a shared library" > "$GMO_SESSION_DIR/broken-$1/$1"
+  echo "$GMO_SESSION_DIR/broken-$1"
 }
 # The refresh token in ACCOUNT's keyring record, read straight from the keyring.
 stored_refresh_token() { json_get "$(secret-tool lookup account "$1" version 1)" refresh_token 2>/dev/null; }

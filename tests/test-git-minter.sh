@@ -131,14 +131,14 @@ for kind in empty_refresh_token multiline_refresh_token long_refresh_token; do
 done
 direct erase "${smtp[@]}"
 # Through gmail-oauthd the helper needs no libcurl of its own.
-got=$(LD_LIBRARY_PATH=$(broken_libcurl_dir) direct get "${smtp[@]}")
+got=$(LD_LIBRARY_PATH=$(broken_library_dir libcurl.so.4) direct get "${smtp[@]}")
 like "$?:$got" "^0:username=me@gmail.com${nl}password=ya29\." \
   "through gmail-oauthd, a token needs no libcurl in the helper"
 # Without a loadable libcurl (a broken installation) on the direct path: like a transient
 # failure, no answer.
 direct_path_begin
 direct erase "${smtp[@]}"
-got=$(LD_LIBRARY_PATH=$(broken_libcurl_dir) direct get "${smtp[@]}")
+got=$(LD_LIBRARY_PATH=$(broken_library_dir libcurl.so.4) direct get "${smtp[@]}")
 is "$?:$got" "1:" "without a loadable libcurl: status 1 and no answer, so git may go on"
 like "$(cat "$tmp/err")" "^gmail-oauth: me@gmail\.com: Cannot load libcurl\.so\.4 .*libcurl4$" \
   "saying why"

@@ -15,6 +15,7 @@
 #include "gmo-broker.h"
 #include "gmo-cli.h"
 #include "gmo-error.h"
+#include "gmo-libsecret.h"
 #include "gmo-oauth.h"
 #include "gmo-store.h"
 #include "gmo-tokeninfo.h"
@@ -84,6 +85,12 @@ check_keyring (Report *report)
   g_autoptr (SecretService) service = NULL;
   g_autoptr (SecretCollection) collection = NULL;
 
+  if (!gmo_libsecret_load (&error))
+    {
+      /* Translators: the subject of a doctor line, as in “keyring: no Secret Service”. */
+      report_error (report, _("keyring"), error);
+      return FALSE;
+    }
   service = secret_service_get_sync (SECRET_SERVICE_NONE, NULL, &error);
   if (service == NULL)
     {

@@ -13,12 +13,11 @@
 
 #include <curl/curl.h>
 #include <gio/gio.h>
-#include <glib/gi18n.h>
-#include <gmodule.h>
 #include <stdarg.h>
 
 #include "gmo-curl.h"
 #include "gmo-error.h"
+#include "gmo-lazy.h"
 
 typedef void (*GmoCurlFunc) (void);
 
@@ -41,22 +40,14 @@ typedef void (*GmoCurlFunc) (void);
   X (curl_slist_append)                                                                           \
   X (curl_slist_free_all)
 
-#define FIELD(name) __typeof__ (name) *name;
 static struct
 {
-  GMO_CURL_FUNCTIONS (FIELD)
+  GMO_CURL_FUNCTIONS (GMO_LAZY_FIELD)
 } api;
-#undef FIELD
 
-#define SYMBOL(name) { G_STRUCT_OFFSET (__typeof__ (api), name), #name },
-static const struct
-{
-  gsize offset;
-  const gchar *name;
-} symbols[] = { GMO_CURL_FUNCTIONS (SYMBOL) };
+#define SYMBOL(name) GMO_LAZY_SYMBOL (api, name)
+static const GmoLazySymbol symbols[] = { GMO_CURL_FUNCTIONS (SYMBOL) };
 #undef SYMBOL
-
-static gchar *load_failure; /* why loading failed, or NULL */
 
 /* libcurl's memory, wiped when it is freed: its request buffers hold copies
  * of the form we POST (client secret, refresh token) and of the headers
@@ -88,37 +79,18 @@ wiping_realloc (void *ptr, size_t size)
 }
 
 
-static gpointer
-load_once (gpointer unused)
+static gchar *
+init_curl (void)
 {
-  GModule *module = g_module_open (GMO_LIBCURL_SONAME, G_MODULE_BIND_LOCAL);
-  CURLcode rc;
+  CURLcode rc = api.curl_global_init_mem (CURL_GLOBAL_DEFAULT, malloc, wiping_free,
+                                          wiping_realloc, strdup, calloc);
 
-  if (module == NULL)
-    {
-      load_failure = g_strdup (g_module_error ());
-      return NULL;
-    }
-  for (gsize i = 0; i < G_N_ELEMENTS (symbols); i++)
-    {
-      gpointer address = NULL;
-
-      if (!g_module_symbol (module, symbols[i].name, &address) || address == NULL)
-        {
-          load_failure = g_strdup (g_module_error ());
-          return NULL; /* the module stays open: the process is failing anyway */
-        }
-      /* POSIX makes a data pointer from dlsym() usable as a function pointer. */
-      G_STRUCT_MEMBER (GmoCurlFunc, &api, symbols[i].offset) = (GmoCurlFunc)address;
-    }
-  /* Kept open for the life of the process, like a linked library. */
-  g_module_make_resident (module);
-  rc = api.curl_global_init_mem (CURL_GLOBAL_DEFAULT, malloc, wiping_free, wiping_realloc,
-                                 strdup, calloc);
-  if (rc != CURLE_OK)
-    load_failure = g_strdup_printf ("curl_global_init_mem: %s", api.curl_easy_strerror (rc));
-  return NULL;
+  return rc == CURLE_OK ? NULL
+                        : g_strdup_printf ("curl_global_init_mem: %s", api.curl_easy_strerror (rc));
 }
+
+static GmoLazyLibrary libcurl = GMO_LAZY_LIBRARY (GMO_LIBCURL_SONAME, "libcurl4", symbols, api,
+                                                  init_curl);
 
 /**
  * gmo_curl_load:
@@ -133,18 +105,7 @@ load_once (gpointer unused)
 gboolean
 gmo_curl_load (GError **error)
 {
-  static GOnce once = G_ONCE_INIT;
-
-  g_once (&once, load_once, NULL);
-  if (load_failure != NULL)
-    {
-      /* Translators: the first %s is a file name (libcurl.so.4), the second why it failed. */
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("Cannot load %s (%s); install the Debian package libcurl4"),
-                   GMO_LIBCURL_SONAME, load_failure);
-      return FALSE;
-    }
-  return TRUE;
+  return gmo_lazy_load (&libcurl, error);
 }
 
 /* Calling libcurl before gmo_curl_load() succeeded is a bug. */

@@ -11,6 +11,7 @@
 
 #include "gmo-error.h"
 #include "gmo-keyring.h"
+#include "gmo-libsecret.h"
 #include "gmo-util.h"
 
 /**
@@ -115,18 +116,20 @@ gmo_keyring_get_bus (GCancellable *cancellable, GError **error)
 /**
  * gmo_keyring_connect:
  * @cancellable: (nullable): a cancellable
- * @error: return location for a %GMO_ERROR_KEYRING error
+ * @error: return location for a %GMO_ERROR_KEYRING error, or the
+ *   %G_IO_ERROR_FAILED of gmo_libsecret_load()
  *
- * gmo_keyring_get_bus() for its bound alone. Call it before any libsecret call.
+ * gmo_keyring_get_bus() for its bound alone, then loads libsecret. Call it
+ * before any libsecret call.
  *
- * Returns: %TRUE if the session bus answered.
+ * Returns: %TRUE if the session bus answered and libsecret is loaded.
  */
 gboolean
 gmo_keyring_connect (GCancellable *cancellable, GError **error)
 {
   g_autoptr (GDBusConnection) connection = gmo_keyring_get_bus (cancellable, error);
 
-  return connection != NULL;
+  return connection != NULL && gmo_libsecret_load (error);
 }
 
 /**
@@ -233,7 +236,7 @@ gmo_keyring_search (const SecretSchema *schema, GHashTable *attributes, const gc
       g_clear_error (&local_error);
       g_clear_object (&service);
       bus = gmo_keyring_get_bus (cancellable, error);
-      if (bus == NULL)
+      if (bus == NULL || !gmo_libsecret_load (error))
         return FALSE;
       service = secret_service_get_sync (SECRET_SERVICE_OPEN_SESSION, cancellable, &local_error);
       if (service != NULL)
