@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <glib/gi18n.h>
@@ -68,13 +69,24 @@ write_all (const gchar *data, gsize len, GError **error)
 }
 
 /* Straight to the file descriptor: no stdio buffer keeps a copy of a token,
- * and each message is out as soon as it is written. */
+ * and each message is out as soon as it is written, with its newline in the
+ * same write. */
 static void
 on_server_emit (const gchar *message, gsize len, gpointer user_data)
 {
   Output *output = user_data;
+  struct iovec line[] = { { (gchar *) message, len }, { (gchar *) "\n", 1 } };
+  ssize_t n;
 
-  if (output->error == NULL && write_all (message, len, &output->error))
+  if (output->error != NULL)
+    return;
+  do
+    n = writev (STDOUT_FILENO, line, G_N_ELEMENTS (line));
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    n = 0; /* write_all() meets the error again and says it */
+  /* What a short write left. */
+  if ((gsize) n <= len && write_all (message + n, len - (gsize) n, &output->error))
     write_all ("\n", 1, &output->error);
 }
 

@@ -117,14 +117,41 @@ gmo_mcp_server_free (GmoMcpServer *server)
   g_free (server);
 }
 
-/* A response either way is built, serialised, and then wiped: results can
- * hold tokens, and the request's id object is shared with it. */
-static GmoSecret *
-response_finish (json_object *response, gboolean wipe)
+/* What a response may hold, and so how it is written. */
+typedef enum
 {
-  GmoSecret *text = gmo_json_to_secret (response);
+  /* No secret: a successful result of a tool that never hands out a
+   * credential (the keyring-backed tools). Written once, nothing wiped. */
+  HOLDS_NO_SECRET,
+  /* Maybe a secret the request carried (its id, a name an error repeats):
+   * written without leaving copies behind (gmo_json_to_secret()). */
+  HOLDS_REQUEST,
+  /* Maybe a token: written so, and its strings wiped afterwards. */
+  HOLDS_SECRET,
+} Holds;
 
-  if (wipe)
+/* @object serialised, into memory that is wiped when freed. */
+static GmoSecret *
+to_text (json_object *object, Holds holds)
+{
+  size_t len = 0;
+  const char *text;
+
+  if (holds != HOLDS_NO_SECRET)
+    return gmo_json_to_secret (object);
+  text = json_object_to_json_string_length (
+      object, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+  return gmo_secret_dup_len (text, len);
+}
+
+/* A response is built, serialised, and then freed (and wiped if it may hold
+ * a token); the request's id object is shared with it. */
+static GmoSecret *
+response_finish (json_object *response, Holds holds)
+{
+  GmoSecret *text = to_text (response, holds);
+
+  if (holds == HOLDS_SECRET)
     gmo_json_wipe_put (response);
   else
     json_object_put (response);
@@ -160,17 +187,17 @@ error_response (json_object *id, int code, const gchar *format, ...)
   json_object_object_add (error, "code", json_object_new_int (code));
   json_object_object_add (error, "message", json_object_new_string (message));
   json_object_object_add (response, "error", error);
-  return response_finish (response, FALSE);
+  return response_finish (response, HOLDS_REQUEST);
 }
 
-/* @result: (transfer full); @wipe when it may hold a secret. */
+/* @result: (transfer full). */
 static GmoSecret *
-result_response (json_object *id, json_object *result, gboolean wipe)
+result_response (json_object *id, json_object *result, Holds holds)
 {
   json_object *response = response_new (id);
 
   json_object_object_add (response, "result", result);
-  return response_finish (response, wipe);
+  return response_finish (response, holds);
 }
 
 static GmoSecret *
@@ -201,13 +228,13 @@ handle_initialize (GmoMcpServer *server, json_object *id, json_object *params)
   server->initialized = TRUE;
   g_debug ("initialize: client asked for protocol %s, answering %s", asked ? asked : "(none)",
            version);
-  return result_response (id, result, FALSE);
+  return result_response (id, result, HOLDS_REQUEST);
 }
 
 static GmoSecret *
 handle_ping (GmoMcpServer *server, json_object *id, json_object *params)
 {
-  return result_response (id, json_object_new_object (), FALSE);
+  return result_response (id, json_object_new_object (), HOLDS_REQUEST);
 }
 
 static GmoSecret *
@@ -217,7 +244,7 @@ handle_tools_list (GmoMcpServer *server, json_object *id, json_object *params)
 
   /* One page holds every tool, so a cursor has nothing to continue. */
   json_object_object_add (result, "tools", json_object_get (server->tool_list));
-  return result_response (id, result, FALSE);
+  return result_response (id, result, HOLDS_REQUEST);
 }
 
 static GmoSecret *
@@ -230,6 +257,7 @@ handle_tools_call (GmoMcpServer *server, json_object *id, json_object *params)
   g_autoptr (GmoSecret) text = NULL;
   json_object *result, *content, *item;
   gboolean is_error = FALSE;
+  Holds holds;
 
   if (name == NULL)
     return error_response (id, GMO_MCP_INVALID_PARAMS, _("tools/call needs a tool name"));
@@ -251,7 +279,8 @@ handle_tools_call (GmoMcpServer *server, json_object *id, json_object *params)
 
   g_debug ("tools/call %s", tool->name);
   payload = tool->call (arguments, &is_error);
-  text = gmo_json_to_secret (payload);
+  holds = is_error || (tool->flags & GMO_MCP_TOOL_CREDENTIALS) ? HOLDS_SECRET : HOLDS_NO_SECRET;
+  text = to_text (payload, holds);
 
   result = json_object_new_object ();
   content = json_object_new_array ();
@@ -266,7 +295,7 @@ handle_tools_call (GmoMcpServer *server, json_object *id, json_object *params)
   if (tool->output_schema != NULL && !is_error)
     json_object_object_add (result, "structuredContent", json_object_get (payload));
   json_object_object_add (result, "isError", json_object_new_boolean (is_error));
-  return result_response (id, result, TRUE);
+  return result_response (id, result, holds);
 }
 
 static const Method methods[] = {
