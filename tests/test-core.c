@@ -581,13 +581,23 @@ test_account_normalize (void)
     "me/../x@example.com", "\xff@example.com",
     /* NEL (U+0085), a C1 control. */
     "me\xc2\x85@example.com",
+    /* What cannot be seen: a no-break space (U+00A0), an ideographic space
+     * (U+3000), the line separator (U+2028), a right-to-left override
+     * (U+202E), a zero width space (U+200B), a soft hyphen (U+00AD), a
+     * byte order mark (U+FEFF). */
+    "me\xc2\xa0@example.com", "me\xe3\x80\x80@example.com", "me@exa\xe2\x80\xa8mple.com",
+    "\xe2\x80\xaeme@example.com", "m\xe2\x80\x8b" "e@example.com", "m\xc2\xad" "e@example.com",
+    "\xef\xbb\xbfme@example.com",
   };
   g_autofree gchar *long_name = g_strnfill (300, 'a');
   g_autoptr (GString) dotted = g_string_new (NULL);
   g_autofree gchar *ok = gmo_account_normalize ("Me.Myself@GMail.com", NULL);
+  g_autofree gchar *accented = gmo_account_normalize ("J\xc3\xbcrgen@B\xc3\xbc" "cher.example", NULL);
   g_autoptr (GError) error = NULL;
 
   g_assert_cmpstr (ok, ==, "me.myself@gmail.com");
+  /* Letters beyond ASCII are no less visible (an internationalised address). */
+  g_assert_cmpstr (accented, ==, "j\xc3\xbcrgen@b\xc3\xbc" "cher.example");
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr (GError) bad_error = NULL;

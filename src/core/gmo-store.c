@@ -95,6 +95,17 @@ gmo_grant_forget_access_token (GmoGrant *grant)
   grant->expires_at = 0;
 }
 
+/* Neither a control, a space, a separator nor a format character. */
+static gboolean
+visible (gunichar c)
+{
+  GUnicodeType type = g_unichar_type (c);
+
+  return type != G_UNICODE_CONTROL && type != G_UNICODE_FORMAT
+         && type != G_UNICODE_SPACE_SEPARATOR && type != G_UNICODE_LINE_SEPARATOR
+         && type != G_UNICODE_PARAGRAPH_SEPARATOR;
+}
+
 /**
  * gmo_account_normalize:
  * @account: (nullable): what the user typed
@@ -129,9 +140,12 @@ gmo_account_normalize (const gchar *account, GError **error)
       return NULL;
     }
   /* The C1 controls too (U+0080 to U+009F): a terminal may take NEL for a
-   * line end. */
+   * line end. And what cannot be seen: every space (U+00A0 looks like one),
+   * the line and paragraph separators, and the format characters (a bidi
+   * override, U+202E, shows "moc.elpmaxe@em" for another address; a zero
+   * width space, a soft hyphen, U+FEFF make two accounts of one look). */
   for (const gchar *p = account; *p != '\0'; p = g_utf8_next_char (p))
-    if (g_unichar_iscntrl (g_utf8_get_char (p)) || *p == ' ' || *p == '/' || *p == '\\')
+    if (!visible (g_utf8_get_char (p)) || *p == '/' || *p == '\\')
       {
         g_set_error (error, GMO_ERROR, GMO_ERROR_USAGE,
                      _("The account must be an e-mail address without spaces or control "
