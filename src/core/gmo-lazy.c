@@ -2,40 +2,59 @@
 /* Libraries loaded on first use. See gmo-lazy.h. */
 #include "config.h"
 
+#include <dlfcn.h>
+
 #include <gio/gio.h>
 #include <glib/gi18n.h>
-#include <gmodule.h>
 
 #include "gmo-lazy.h"
 
 typedef void (*GmoLazyFunc) (void);
 
+/* RTLD_DEEPBIND: the library and the libraries it brings find their symbols
+ * among themselves before the program's, so that the loader does not look
+ * each one up in the twenty-odd libraries of the program first (about 1 ms
+ * less for libcurl's thirty-odd), and the program's forwarders do not stand
+ * between libcurl and its own functions. Libraries the program has already
+ * loaded are shared, as without it. AddressSanitizer cannot run a library
+ * loaded so, and a sanitizer build does without. */
+#if defined(RTLD_DEEPBIND) && !defined(__SANITIZE_ADDRESS__)
+#define OPEN_FLAGS (RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND)
+#else
+#define OPEN_FLAGS (RTLD_NOW | RTLD_LOCAL)
+#endif
+
 /* Loads the library, its symbols kept to itself, for the life of the process
- * (as a linked library), and fills its struct of function pointers. */
+ * (as a linked library: it is never closed), and fills its struct of
+ * function pointers. */
 static gpointer
 open_once (gpointer data)
 {
   GmoLazyLibrary *library = data;
-  GModule *module = g_module_open (library->soname, G_MODULE_BIND_LOCAL);
+  void *handle = dlopen (library->soname, OPEN_FLAGS);
 
-  if (module == NULL)
+  if (handle == NULL)
     {
-      library->failure = g_strdup (g_module_error ());
+      library->failure = g_strdup (dlerror ());
       return NULL;
     }
   for (gsize i = 0; i < library->n_symbols; i++)
     {
-      gpointer address = NULL;
+      void *address;
 
-      if (!g_module_symbol (module, library->symbols[i].name, &address) || address == NULL)
+      dlerror ();
+      address = dlsym (handle, library->symbols[i].name);
+      if (address == NULL)
         {
-          library->failure = g_strdup (g_module_error ());
-          return NULL; /* the module stays open: the process is failing anyway */
+          const char *why = dlerror ();
+
+          library->failure = g_strdup_printf ("%s: %s", library->symbols[i].name,
+                                              why != NULL ? why : "NULL");
+          return NULL; /* the library stays loaded: the process is failing anyway */
         }
       /* POSIX makes a data pointer from dlsym() usable as a function pointer. */
       G_STRUCT_MEMBER (GmoLazyFunc, library->api, library->symbols[i].offset) = (GmoLazyFunc) address;
     }
-  g_module_make_resident (module);
   if (library->init != NULL)
     library->failure = library->init ();
   return NULL;
